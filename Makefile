@@ -1,0 +1,34 @@
+# Quickstart: `make demo` bakes the default project and runs it end to end; `make test` runs the
+# template's test suite. Both need only python3, git and make: the venv is created on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+BUILD := build
+SLUG := vision-classifier
+
+.PHONY: venv demo test lint clean
+
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	rm -rf $(BUILD)/$(SLUG)
+	MLOPS_TEMPLATE_SKIP_SIDE_EFFECTS=1 $(BIN)/cookiecutter --no-input --output-dir $(BUILD) .
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e $(BUILD)/$(SLUG)
+	$(MAKE) -C $(BUILD)/$(SLUG) demo VENV=$(CURDIR)/$(VENV)
+
+test: venv
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check hooks tests
+	$(BIN)/ruff format --check hooks tests
+
+clean:
+	rm -rf $(BUILD) $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""The HTTP API: the model loaded once, predictions served off the event loop."""

@@ -1,0 +1,195 @@
+"""One command line for the whole lifecycle: data, train, evaluate, predict, serve, export, demo."""
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+
+from . import PROJECT_NAME, __version__
+from .config import ConfigError, load_config
+from .inference.export import ExportError
+
+log = logging.getLogger(__name__)
+DEFAULT_CONFIG = Path("configs/default.yaml")
+
+
+def cmd_make_demo_data(args: argparse.Namespace) -> None:
+    from .data.synthetic import make_demo_data
+
+    root = make_demo_data(args.out, args.per_class_train, args.per_class_val, args.size, args.seed)
+    print(f"demo dataset written to {root}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from .training.train import train
+
+    cfg = load_config(args.config, args.set)
+    resume = None
+    if args.resume:
+        resume = cfg.train.output_dir / "last.pt" if args.resume == "last" else Path(args.resume)
+    result = train(cfg, resume)
+    print(f"best val accuracy {result.best_accuracy:.4f} after {result.epochs_completed} epochs; "
+          f"checkpoints in {result.output_dir}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from .training.evaluate import evaluate_checkpoint
+
+    metrics = evaluate_checkpoint(args.checkpoint, args.data, args.out, args.batch_size, args.workers, args.device)
+    print(f"accuracy {metrics['accuracy']:.4f} on {metrics['samples']} images; report in {args.out}")
+
+
+def cmd_predict(args: argparse.Namespace) -> None:
+    from .inference.predict import Predictor, predict_files, write_predictions
+
+    predictor = Predictor.from_checkpoint(args.checkpoint, args.device)
+    predictions = predict_files(predictor, args.inputs, args.batch_size, args.workers, args.top_k)
+    write_predictions(predictions, args.out)
+    print(f"{len(predictions.results)} predictions, {len(predictions.errors)} unreadable files -> {args.out}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from .api.app import create_app
+
+    uvicorn.run(create_app(args.checkpoint, device=args.device), host=args.host, port=args.port)
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from .inference.export import export
+
+    info = export(args.checkpoint, args.out, tuple(args.format))
+    print(f"exported {', '.join(info['max_probability_gap'])} to {args.out}")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    """Synthetic data -> train -> evaluate -> predict -> one real HTTP request to the API."""
+    import uvicorn
+
+    from .api.app import create_app
+    from .api.client import predict_file, wait_until_ready
+    from .data.synthetic import make_demo_data
+    from .inference.predict import Predictor, predict_files, write_predictions
+    from .training.evaluate import evaluate_checkpoint
+    from .training.train import train
+
+    work = Path(args.workdir)
+    data = make_demo_data(work / "data")
+    cfg = load_config(args.config, [f"data.root={data}", f"train.output_dir={work / 'model'}", *args.set])
+    result = train(cfg)
+    best = work / "model" / "best.pt"
+    metrics = evaluate_checkpoint(best, data / "val", work / "report", num_workers=cfg.data.num_workers)
+    predictor = Predictor.from_checkpoint(best)
+    predictions = predict_files(predictor, [data / "val"], num_workers=cfg.data.num_workers)
+    write_predictions(predictions, work / "predictions.csv")
+
+    server = uvicorn.Server(uvicorn.Config(create_app(predictor=predictor), host="127.0.0.1", port=args.port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.05)
+            if not thread.is_alive():
+                raise RuntimeError(f"the demo API could not start on port {args.port}")
+        port = server.servers[0].sockets[0].getsockname()[1]
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_ready(base_url)
+        sample = next((data / "val").rglob("*.jpg"))
+        answer = predict_file(base_url, sample)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    summary = {
+        "best_val_accuracy": result.best_accuracy,
+        "evaluate_accuracy": metrics["accuracy"],
+        "predictions": len(predictions.results),
+        "api_request": {"image": str(sample), "answer": answer},
+        "outputs": str(work),
+    }
+    print(json.dumps(summary, indent=2))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="{{ cookiecutter.project_slug }}", description=PROJECT_NAME)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def config_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="YAML training config")
+        command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                             help="override a config value, e.g. --set train.epochs=3 (repeatable)")
+
+    def loader_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--batch-size", type=int, default=64)
+        command.add_argument("--workers", type=int, default=2, help="DataLoader decode workers")
+        command.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, ...")
+
+    p = commands.add_parser("make-demo-data", help="write a synthetic shapes dataset")
+    p.add_argument("--out", type=Path, default=Path("data/demo"))
+    p.add_argument("--per-class-train", type=int, default=60)
+    p.add_argument("--per-class-val", type=int, default=20)
+    p.add_argument("--size", type=int, default=64, help="image side in pixels")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=cmd_make_demo_data)
+
+    p = commands.add_parser("train", help="train a classifier (also under torchrun)")
+    config_options(p)
+    p.add_argument("--resume", nargs="?", const="last", metavar="CHECKPOINT",
+                   help="continue from CHECKPOINT, or from last.pt in the output dir")
+    p.set_defaults(run=cmd_train)
+
+    p = commands.add_parser("evaluate", help="accuracy, per-class metrics and confusion matrix")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--data", type=Path, required=True, help="folder of <class>/<image>")
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    loader_options(p)
+    p.set_defaults(run=cmd_evaluate)
+
+    p = commands.add_parser("predict", help="top-k predictions for files and folders")
+    p.add_argument("inputs", nargs="+", type=Path)
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=Path("predictions.csv"), help=".csv or .json")
+    p.add_argument("--top-k", type=int, default=3)
+    loader_options(p)
+    p.set_defaults(run=cmd_predict)
+
+    p = commands.add_parser("serve", help="serve the model over HTTP")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--device", default="auto")
+    p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser("export", help="TorchScript and ONNX, each checked against PyTorch")
+    p.add_argument("--checkpoint", type=Path, required=True)
+    p.add_argument("--out", type=Path, default=Path("models/export"))
+    p.add_argument("--format", nargs="+", choices=("torchscript", "onnx"), default=["torchscript", "onnx"])
+    p.set_defaults(run=cmd_export)
+
+    p = commands.add_parser("demo", help="the whole lifecycle on synthetic data, end to end")
+    p.add_argument("--config", type=Path, default=Path("configs/demo.yaml"))
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--workdir", type=Path, default=Path("runs/demo"))
+    p.add_argument("--port", type=int, default=0, help="API port (0 picks a free one)")
+    p.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        args.run(args)
+    except (ConfigError, ExportError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

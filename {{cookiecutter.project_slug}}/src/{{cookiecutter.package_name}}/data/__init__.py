@@ -1,0 +1,1 @@
+"""Images in, uint8 tensors out: the one data path shared by training, inference and the API."""

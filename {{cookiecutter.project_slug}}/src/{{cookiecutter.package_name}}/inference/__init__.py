@@ -1,0 +1,1 @@
+"""Batch prediction and model export."""

@@ -1,0 +1,1 @@
+"""The classifier and the checkpoints that carry it between training, inference and serving."""

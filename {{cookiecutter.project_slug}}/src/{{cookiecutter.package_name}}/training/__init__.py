@@ -1,0 +1,1 @@
+"""Training (one device or torchrun DDP) and evaluation."""

@@ -1,0 +1,1 @@
+"""Small helpers shared by training, inference and the API."""
