@@ -1,0 +1,76 @@
+"""Fixtures shared by every test folder: a tiny dataset, a tiny trained model, a live API server.
+
+Everything is small enough for a laptop CPU: 32-pixel images, one epoch, no decode workers.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.api.client import wait_until_ready
+from {{ cookiecutter.package_name }}.config import Config, load_config
+from {{ cookiecutter.package_name }}.data.synthetic import make_demo_data
+from {{ cookiecutter.package_name }}.training.train import train
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+
+def tiny_overrides(data_root: Path, output_dir: Path) -> list[str]:
+    return [
+        f"data.root={data_root}",
+        "data.image_size=32",
+        "data.batch_size=8",
+        "data.num_workers=0",
+        "train.epochs=1",
+        "train.device=cpu",
+        "train.precision=fp32",
+        "train.warmup_epochs=0",
+        f"train.output_dir={output_dir}",
+    ]
+
+
+def subprocess_env() -> dict[str, str]:
+    """The current environment with the package importable, installed or not."""
+    src = str(PROJECT_ROOT / "src")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    return make_demo_data(tmp_path_factory.mktemp("data"), per_class_train=12, per_class_val=4, size=48)
+
+
+@pytest.fixture
+def tiny_config(demo_data, tmp_path) -> Config:
+    return load_config(PROJECT_ROOT / "configs" / "default.yaml", tiny_overrides(demo_data, tmp_path / "run"))
+
+
+@pytest.fixture(scope="session")
+def trained_checkpoint(demo_data, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("trained")
+    cfg = load_config(PROJECT_ROOT / "configs" / "default.yaml", tiny_overrides(demo_data, out))
+    train(cfg)
+    return out / "best.pt"
+
+
+@pytest.fixture(scope="session")
+def live_server(trained_checkpoint) -> str:
+    """Base URL of `<package> serve` running in its own process on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", PACKAGE, "serve", "--checkpoint", str(trained_checkpoint),
+               "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
+    server = subprocess.Popen(command, env=subprocess_env(), cwd=PROJECT_ROOT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, timeout=120)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
