@@ -45,9 +45,31 @@ def demo_data(tmp_path_factory) -> Path:
     return make_demo_data(tmp_path_factory.mktemp("data"), per_class_train=12, per_class_val=4, size=48)
 
 
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def package_env() -> dict[str, str]:
+    """Environment for subprocesses that run the package (`python -m ...`, torchrun)."""
+    return subprocess_env()
+
+
 @pytest.fixture
-def tiny_config(demo_data, tmp_path) -> Config:
-    return load_config(PROJECT_ROOT / "configs" / "default.yaml", tiny_overrides(demo_data, tmp_path / "run"))
+def make_config(demo_data, tmp_path):
+    """Build a tiny config from configs/default.yaml plus extra `section.key=value` overrides."""
+
+    def make(*overrides: str) -> Config:
+        base = tiny_overrides(demo_data, tmp_path / "run")
+        return load_config(PROJECT_ROOT / "configs" / "default.yaml", [*base, *overrides])
+
+    return make
+
+
+@pytest.fixture
+def tiny_config(make_config) -> Config:
+    return make_config()
 
 
 @pytest.fixture(scope="session")

@@ -144,8 +144,9 @@ def _train(cfg: Config, resume: Path | None, ctx: distributed.Distributed) -> Tr
 def _train_epoch(model, loader, optimizer, scheduler, scaler, precision, ctx, max_steps, label) -> float:
     model.train()
     device = ctx.device
+    # The bar shows on rank 0 in a terminal only (disable=None turns it off in CI logs).
     totals = torch.zeros(2, device=device)  # summed loss, sample count
-    for step, batch in enumerate(tqdm(loader, desc=label, disable=not ctx.is_main, leave=False)):
+    for step, batch in enumerate(tqdm(loader, desc=label, disable=True if not ctx.is_main else None, leave=False)):
         if step >= max_steps:
             break
         # BatchNorm needs two samples; when unreadable files leave fewer, every rank skips.
