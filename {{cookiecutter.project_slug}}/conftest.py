@@ -86,8 +86,20 @@ def live_server(trained_checkpoint) -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", PACKAGE, "serve", "--checkpoint", str(trained_checkpoint),
-               "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
+    command = [
+        sys.executable,
+        "-m",
+        PACKAGE,
+        "serve",
+        "--checkpoint",
+        str(trained_checkpoint),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--device",
+        "cpu",
+    ]
     server = subprocess.Popen(command, env=subprocess_env(), cwd=PROJECT_ROOT)
     base_url = f"http://127.0.0.1:{port}"
     try:

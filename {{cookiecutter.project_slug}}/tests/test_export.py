@@ -30,8 +30,9 @@ def test_onnx_export_runs_in_onnxruntime_with_any_batch_size(trained_checkpoint,
 
 def test_an_export_that_disagrees_with_pytorch_is_rejected(trained_checkpoint, tmp_path, monkeypatch):
     real = export_module._check_parity
-    monkeypatch.setattr(export_module, "_check_parity",
-                        lambda name, ref, out, tol: real(name, ref, out + 5.0 * np.eye(*out.shape), tol))
+    monkeypatch.setattr(
+        export_module, "_check_parity", lambda name, ref, out, tol: real(name, ref, out + 5.0 * np.eye(*out.shape), tol)
+    )
     with pytest.raises(ExportError, match="differs from PyTorch"):
         export(trained_checkpoint, tmp_path, ("torchscript",))
 

@@ -5,7 +5,7 @@ from {{ cookiecutter.package_name }}.models.checkpoint import load_checkpoint, l
 from {{ cookiecutter.package_name }}.models.classifier import Classifier
 
 
-@pytest.mark.parametrize("backbone", sorted({"{{ cookiecutter.backbone }}", "resnet18", "mobilenet_v3_small"}))
+@pytest.mark.parametrize("backbone", sorted({"{{ cookiecutter.backbone }}"} | {"resnet18", "mobilenet_v3_small"}))
 def test_classifier_maps_uint8_batches_to_one_logit_per_class(backbone):
     model = Classifier(backbone, num_classes=5).eval()
     images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)

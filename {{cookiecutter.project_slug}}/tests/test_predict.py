@@ -41,8 +41,9 @@ def test_batched_files_and_in_memory_images_give_the_same_answer(predictor, demo
     from_files = predict_files(predictor, [path], num_workers=0, k=4).results[str(path)]
     from_array = predictor.predict_arrays([load_image(path)], k=4)[0]
     assert [r["label"] for r in from_files] == [r["label"] for r in from_array]
-    np.testing.assert_allclose([r["probability"] for r in from_files], [r["probability"] for r in from_array],
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        [r["probability"] for r in from_files], [r["probability"] for r in from_array], atol=1e-5
+    )
 
 
 def test_json_output_is_keyed_by_path_with_errors(predictor, folder_with_a_corrupt_file, tmp_path):

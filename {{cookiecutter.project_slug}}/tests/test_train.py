@@ -81,12 +81,26 @@ def test_a_tiny_model_learns_the_shapes_clearly_better_than_chance(make_config, 
 def test_two_process_torchrun_training_runs_and_rank_zero_saves(tiny_config, project_root, package_env, tmp_path):
     out = tmp_path / "ddp"
     command = [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-        "-m", "{{ cookiecutter.package_name }}", "train", "--config", str(project_root / "configs" / "default.yaml"),
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node=2",
+        "-m",
+        "{{ cookiecutter.package_name }}",
+        "train",
+        "--config",
+        str(project_root / "configs" / "default.yaml"),
     ]
     overrides = [
-        f"data.root={tiny_config.data.root}", "data.image_size=32", "data.batch_size=4", "data.num_workers=0",
-        "train.epochs=2", "train.device=cpu", "train.precision=fp32", f"train.output_dir={out}",
+        f"data.root={tiny_config.data.root}",
+        "data.image_size=32",
+        "data.batch_size=4",
+        "data.num_workers=0",
+        "train.epochs=2",
+        "train.device=cpu",
+        "train.precision=fp32",
+        f"train.output_dir={out}",
     ]
     for override in overrides:
         command += ["--set", override]

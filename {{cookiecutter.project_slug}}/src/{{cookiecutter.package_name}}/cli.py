@@ -30,8 +30,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     if args.resume:
         resume = cfg.train.output_dir / "last.pt" if args.resume == "last" else Path(args.resume)
     result = train(cfg, resume)
-    print(f"best val accuracy {result.best_accuracy:.4f} after {result.epochs_completed} epochs; "
-          f"checkpoints in {result.output_dir}")
+    print(
+        f"best val accuracy {result.best_accuracy:.4f} after {result.epochs_completed} epochs; "
+        f"checkpoints in {result.output_dir}"
+    )
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -86,8 +88,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     predictions = predict_files(predictor, [data / "val"], num_workers=cfg.data.num_workers)
     write_predictions(predictions, work / "predictions.csv")
 
-    server = uvicorn.Server(uvicorn.Config(create_app(predictor=predictor), host="127.0.0.1", port=args.port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(predictor=predictor), host="127.0.0.1", port=args.port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -121,8 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     def config_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="YAML training config")
-        command.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                             help="override a config value, e.g. --set train.epochs=3 (repeatable)")
+        command.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a config value, e.g. --set train.epochs=3 (repeatable)",
+        )
 
     def loader_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--batch-size", type=int, default=64)
@@ -139,8 +147,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("train", help="train a classifier (also under torchrun)")
     config_options(p)
-    p.add_argument("--resume", nargs="?", const="last", metavar="CHECKPOINT",
-                   help="continue from CHECKPOINT, or from last.pt in the output dir")
+    p.add_argument(
+        "--resume",
+        nargs="?",
+        const="last",
+        metavar="CHECKPOINT",
+        help="continue from CHECKPOINT, or from last.pt in the output dir",
+    )
     p.set_defaults(run=cmd_train)
 
     p = commands.add_parser("evaluate", help="accuracy, per-class metrics and confusion matrix")
@@ -182,8 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         args.run(args)
     except (ConfigError, ExportError, FileNotFoundError, ValueError) as error:

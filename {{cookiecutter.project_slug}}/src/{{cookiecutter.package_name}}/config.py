@@ -82,8 +82,7 @@ def config_from_dict(raw: dict[str, Any], overrides: list[str] = (), source: str
         return Config.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-            + (f" (got {e['input']!r})" if e["type"] != "missing" else "")
+            f"{'.'.join(map(str, e['loc']))}: {e['msg']}" + (f" (got {e['input']!r})" if e["type"] != "missing" else "")
             for e in error.errors()
         )
         raise ConfigError(f"{source}: {problems}") from None

@@ -14,8 +14,12 @@ from ..inference.predict import Predictor
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-def create_app(checkpoint: Path | None = None, predictor: Predictor | None = None,
-               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, device: str = "auto") -> FastAPI:
+def create_app(
+    checkpoint: Path | None = None,
+    predictor: Predictor | None = None,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    device: str = "auto",
+) -> FastAPI:
     """Serve `predictor`, or the model in `checkpoint`, loaded once when the app starts."""
 
     @asynccontextmanager

@@ -28,11 +28,17 @@ def predict_file(base_url: str, image: Path, top_k: int = 3, timeout: float = 30
     boundary = uuid.uuid4().hex
     content_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{image.name}"\r\n'
-        f"Content-Type: {content_type}\r\n\r\n"
-    ).encode() + image.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{image.name}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n"
+        ).encode()
+        + image.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     request = urllib.request.Request(
-        f"{base_url}/predict?top_k={top_k}", data=body, method="POST",
+        f"{base_url}/predict?top_k={top_k}",
+        data=body,
+        method="POST",
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:

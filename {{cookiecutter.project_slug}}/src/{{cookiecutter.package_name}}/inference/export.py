@@ -43,7 +43,11 @@ def export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path, toler
     import onnxruntime
 
     program = torch.onnx.export(
-        model, (example,), dynamo=True, input_names=["images"], output_names=["logits"],
+        model,
+        (example,),
+        dynamo=True,
+        input_names=["images"],
+        output_names=["logits"],
         dynamic_shapes={"images": {0: torch.export.Dim("batch", min=1, max=4096)}},
     )
     atomic_write(path, lambda handle: handle.write(program.model_proto.SerializeToString()))

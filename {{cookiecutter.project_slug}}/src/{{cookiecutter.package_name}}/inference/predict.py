@@ -42,16 +42,15 @@ def iter_probabilities(
 def top_k(probabilities: torch.Tensor, class_names: Sequence[str], k: int) -> list[list[dict]]:
     values, indices = probabilities.topk(min(k, len(class_names)), dim=1)
     return [
-        [{"label": class_names[i], "probability": round(float(p), 6)} for p, i in zip(row_p, row_i)]
-        for row_p, row_i in zip(values.tolist(), indices.tolist())
+        [{"label": class_names[i], "probability": round(float(p), 6)} for p, i in zip(row_p, row_i, strict=True)]
+        for row_p, row_i in zip(values.tolist(), indices.tolist(), strict=True)
     ]
 
 
 class Predictor:
     """A trained model on its device, ready for batches of files or in-memory images."""
 
-    def __init__(self, model: nn.Module, class_names: list[str], image_size: int,
-                 device: torch.device, precision: str):
+    def __init__(self, model: nn.Module, class_names: list[str], image_size: int, device: torch.device, precision: str):
         self.device = device
         self.precision = resolve_precision(precision, device)
         memory_format = torch.channels_last if device.type == "cuda" else torch.preserve_format
@@ -81,19 +80,19 @@ class Predictions:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def predict_files(predictor: Predictor, inputs: Sequence[str | Path], batch_size: int = 64,
-                  num_workers: int = 2, k: int = 3) -> Predictions:
+def predict_files(
+    predictor: Predictor, inputs: Sequence[str | Path], batch_size: int = 64, num_workers: int = 2, k: int = 3
+) -> Predictions:
     paths = list_images(inputs)
     dataset = ImageDataset([(path, -1) for path in paths], predictor.image_size)
     loader = make_loader(dataset, batch_size, num_workers, predictor.device)
     out = Predictions()
-    for batch, probabilities in iter_probabilities(predictor.model, loader, predictor.device,
-                                                   predictor.precision):
+    for batch, probabilities in iter_probabilities(predictor.model, loader, predictor.device, predictor.precision):
         for index, error in batch.failed:
             out.errors[str(paths[index])] = error
         if batch.images is not None:
             rows = top_k(probabilities.cpu(), predictor.class_names, k)
-            for index, row in zip(batch.indices.tolist(), rows):
+            for index, row in zip(batch.indices.tolist(), rows, strict=True):
                 out.results[str(paths[index])] = row
     log.info("predicted %d images, %d unreadable", len(out.results), len(out.errors))
     return out

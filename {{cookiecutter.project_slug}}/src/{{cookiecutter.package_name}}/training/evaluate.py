@@ -14,8 +14,9 @@ from ..inference.predict import Predictor, iter_probabilities
 from ..utils.atomic import atomic_write, atomic_write_json
 
 
-def confusion_matrix(model: nn.Module, loader: DataLoader, num_classes: int,
-                     device: torch.device, precision: str) -> torch.Tensor:
+def confusion_matrix(
+    model: nn.Module, loader: DataLoader, num_classes: int, device: torch.device, precision: str
+) -> torch.Tensor:
     """Rows are true classes, columns predicted classes (int64, on the device)."""
     matrix = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=device)
     for batch, probabilities in iter_probabilities(model, loader, device, precision):
@@ -78,8 +79,9 @@ def write_report(metrics: dict, out_dir: Path) -> None:
     atomic_write(out_dir / "confusion_matrix.png", lambda handle: handle.write(png.tobytes()))
 
 
-def evaluate_checkpoint(checkpoint: Path, data_dir: Path, out_dir: Path, batch_size: int = 64,
-                        num_workers: int = 2, device: str = "auto") -> dict:
+def evaluate_checkpoint(
+    checkpoint: Path, data_dir: Path, out_dir: Path, batch_size: int = 64, num_workers: int = 2, device: str = "auto"
+) -> dict:
     """Score a trained model on `data_dir/<class>/*` and write the report to `out_dir`."""
     predictor = Predictor.from_checkpoint(checkpoint, device)
     samples, names = scan_image_folder(data_dir, predictor.class_names)

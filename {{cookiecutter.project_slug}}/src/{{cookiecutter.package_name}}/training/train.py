@@ -104,19 +104,30 @@ def _train(cfg: Config, resume: Path | None, ctx: distributed.Distributed) -> Tr
         started = time.perf_counter()
         seed_everything(cfg.train.seed + 1000 * epoch + ctx.rank)
         sampler.set_epoch(epoch)
-        loss = _train_epoch(wrapped, train_loader, optimizer, scheduler, scaler, precision, ctx,
-                            steps_per_epoch, f"epoch {epoch + 1}/{cfg.train.epochs}")
+        loss = _train_epoch(
+            wrapped,
+            train_loader,
+            optimizer,
+            scheduler,
+            scaler,
+            precision,
+            ctx,
+            steps_per_epoch,
+            f"epoch {epoch + 1}/{cfg.train.epochs}",
+        )
         matrix = ctx.sum(confusion_matrix(model, val_loader, len(class_names), device, precision))
         accuracy = summarize(matrix, class_names)["accuracy"]
         improved = accuracy > best
         best, stale = (accuracy, 0) if improved else (best, stale + 1)
-        history.append({
-            "epoch": epoch + 1,
-            "train_loss": round(loss, 6),
-            "val_accuracy": round(accuracy, 6),
-            "lr": scheduler.get_last_lr()[0],
-            "seconds": round(time.perf_counter() - started, 3),
-        })
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "train_loss": round(loss, 6),
+                "val_accuracy": round(accuracy, 6),
+                "lr": scheduler.get_last_lr()[0],
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
         if ctx.is_main:
             state = {
                 "model": model.state_dict(),
@@ -134,8 +145,14 @@ def _train(cfg: Config, resume: Path | None, ctx: distributed.Distributed) -> Tr
             if improved:
                 save_checkpoint(state, out / "best.pt")
             atomic_write_json(out / "history.json", history)
-            log.info("epoch %d/%d train_loss=%.4f val_accuracy=%.4f%s", epoch + 1, cfg.train.epochs,
-                     loss, accuracy, " (best)" if improved else "")
+            log.info(
+                "epoch %d/%d train_loss=%.4f val_accuracy=%.4f%s",
+                epoch + 1,
+                cfg.train.epochs,
+                loss,
+                accuracy,
+                " (best)" if improved else "",
+            )
     if ctx.is_main and stale >= cfg.train.patience:
         log.info("early stop: no val improvement for %d epochs", stale)
     return TrainResult(best, len(history), out, history)
