@@ -123,8 +123,7 @@ def init_git(root: Path, author_name: str, author_email: str) -> None:
     identity = ["-c", f"user.name={author_name}", "-c", f"user.email={author_email}"]
     if _run(["git", "init", "--quiet", "--initial-branch=main"], root, "git init"):
         _run(["git", "add", "--all"], root, "git add")
-        _run(["git", *identity, "commit", "--quiet", "-m", "Initial commit from mlops-template"],
-             root, "git commit")
+        _run(["git", *identity, "commit", "--quiet", "-m", "Initial commit from mlops-template"], root, "git commit")
 
 
 def next_steps(answers: dict) -> str:
@@ -140,7 +139,7 @@ def next_steps(answers: dict) -> str:
 
 
 def main() -> None:
-    answers = json.loads(r'''{{ cookiecutter | tojson }}''')
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
     root = Path.cwd()
     prune(root, answers["tier"])
     choose_license(root, answers["license"])

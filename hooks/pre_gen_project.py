@@ -14,9 +14,30 @@ SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 # Import names a generated package must not take: it would hide the real module on sys.path.
 SHADOWED_MODULES = frozenset(
     {
-        "api", "conftest", "cv2", "fastapi", "httpx", "mlflow", "models", "numpy", "onnx",
-        "onnxruntime", "pil", "pip", "pydantic", "pytest", "setuptools", "src", "starlette",
-        "test", "tests", "torch", "torchvision", "tqdm", "uvicorn", "yaml",
+        "api",
+        "conftest",
+        "cv2",
+        "fastapi",
+        "httpx",
+        "mlflow",
+        "models",
+        "numpy",
+        "onnx",
+        "onnxruntime",
+        "pil",
+        "pip",
+        "pydantic",
+        "pytest",
+        "setuptools",
+        "src",
+        "starlette",
+        "test",
+        "tests",
+        "torch",
+        "torchvision",
+        "tqdm",
+        "uvicorn",
+        "yaml",
     }
 )
 
@@ -55,27 +76,21 @@ def problems(answers: dict) -> list[str]:
         if SLUG_RE.fullmatch(answers["project_slug"])
         else "must be lowercase letters and digits separated by single dashes, starting with a letter",
         "package_name": _package_problem(answers["package_name"]),
-        "author_email": None
-        if EMAIL_RE.fullmatch(answers["author_email"])
-        else "must look like name@example.com",
+        "author_email": None if EMAIL_RE.fullmatch(answers["author_email"]) else "must look like name@example.com",
         "github_org": None
         if GITHUB_RE.fullmatch(answers["github_org"])
         else "must be a GitHub user or organisation name (letters, digits, dashes)",
-        "version": None
-        if VERSION_RE.fullmatch(answers["version"])
-        else "must be MAJOR.MINOR.PATCH, such as 0.1.0",
+        "version": None if VERSION_RE.fullmatch(answers["version"]) else "must be MAJOR.MINOR.PATCH, such as 0.1.0",
         "python_version": None
         if answers["python_version"] in SUPPORTED_PYTHONS
         else f"must be one of {', '.join(SUPPORTED_PYTHONS)}",
         "image_size": _image_size_problem(answers["image_size"]),
     }
-    return [
-        f"{field}={answers[field]!r} {reason}" for field, reason in checks.items() if reason
-    ]
+    return [f"{field}={answers[field]!r} {reason}" for field, reason in checks.items() if reason]
 
 
 def main() -> None:
-    answers = json.loads(r'''{{ cookiecutter | tojson }}''')
+    answers = json.loads(r"""{{ cookiecutter | tojson }}""")
     errors = problems(answers)
     for error in errors:
         print(f"ERROR: {error}", file=sys.stderr)

@@ -74,7 +74,7 @@ OTHER_ANSWERS = zip(
 )
 MATRIX = [
     {"tier": tier, "license": lic, "backbone": net, "python_version": py}
-    for tier, (lic, net, py) in zip(TIERS, OTHER_ANSWERS)
+    for tier, (lic, net, py) in zip(TIERS, OTHER_ANSWERS, strict=False)
 ] + [
     {
         "project_name": 'Défaut "Spotter"',
@@ -93,8 +93,11 @@ def files_in(root: Path) -> set[str]:
 
 
 def template_files_under(relative: str) -> set[str]:
-    return {f"{relative}/{p.relative_to(PROJECT_TEMPLATE / relative).as_posix()}"
-            for p in (PROJECT_TEMPLATE / relative).rglob("*") if p.is_file()}
+    return {
+        f"{relative}/{p.relative_to(PROJECT_TEMPLATE / relative).as_posix()}"
+        for p in (PROJECT_TEMPLATE / relative).rglob("*")
+        if p.is_file()
+    }
 
 
 def expected_files(tier: str, package: str) -> set[str]:
@@ -159,8 +162,12 @@ def test_answers_land_where_they_belong(baked):
     assert config["model"]["backbone"] == answers["backbone"]
     assert config["data"]["image_size"] == int(answers.get("image_size", 224))
     license_text = (project / "LICENSE").read_text()
-    first_words = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause",
-                   "Proprietary": "All rights reserved"}
+    first_words = {
+        "MIT": "MIT License",
+        "Apache-2.0": "Apache License",
+        "BSD-3-Clause": "BSD 3-Clause",
+        "Proprietary": "All rights reserved",
+    }
     assert first_words[answers["license"]] in license_text
 
 
@@ -195,14 +202,19 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("answers", "message"), INVALID, ids=[next(iter(a)) + "-" + str(next(iter(a.values())))
-                                                               for a, _ in INVALID])
+@pytest.mark.parametrize(
+    ("answers", "message"), INVALID, ids=[next(iter(a)) + "-" + str(next(iter(a.values()))) for a, _ in INVALID]
+)
 def test_invalid_answer_aborts_with_its_message_and_leaves_nothing(answers, message, tmp_path, capfd):
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(FailedHookException):
-        cookiecutter(str(PROJECT_TEMPLATE.parent), no_input=True, output_dir=str(out),
-                     extra_context={**answers, "create_venv": False, "init_git": False})
+        cookiecutter(
+            str(PROJECT_TEMPLATE.parent),
+            no_input=True,
+            output_dir=str(out),
+            extra_context={**answers, "create_venv": False, "init_git": False},
+        )
     assert message in capfd.readouterr().err
     assert list(out.iterdir()) == []
 
