@@ -80,7 +80,7 @@ MATRIX = [
         "project_name": 'Défaut "Spotter"',
         "project_slug": "defect-spotter",
         "package_name": "defect_spotter",
-        "description": 'Finds "cracks" in C:\\steel & <glass> it\'s',
+        "description": 'Finds "cracks" in C:\\steel & <glass>, it\'s """triple-quoted"""',
         "author_name": "Zoë O'Brien",
         "image_size": 96,
         "backbone": "resnet50",
