@@ -1,0 +1,46 @@
+"""The docs state facts the code must keep true: quickstart commands, tiers, CI entry point."""
+
+import re
+
+from conftest import TEMPLATE_ROOT, TIER_PATHS, TIERS
+
+README = (TEMPLATE_ROOT / "README.md").read_text()
+
+
+def makefile_targets(path):
+    return set(re.findall(r"^([A-Za-z][\w-]*):", path.read_text(), re.MULTILINE))
+
+
+def test_quickstart_is_exactly_two_make_commands_that_exist():
+    section = README.split("## Quickstart", 1)[1].split("##", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.DOTALL).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    assert {"demo", "test"} <= makefile_targets(TEMPLATE_ROOT / "Makefile")
+
+
+def test_ci_runs_the_readme_test_command():
+    script = (TEMPLATE_ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", script, re.MULTILINE)
+
+
+def test_readme_tier_table_matches_the_hook_table():
+    rows = dict(re.findall(r"^\| (beginner|intermediate|advanced|expert) \| (.*?) \|", README, re.MULTILINE))
+    assert list(rows) == list(TIERS)
+    for tier in TIERS:
+        listed = re.findall(r"`([^`]+)/`", rows[tier])
+        shipped = [p for p in listed if p in TIER_PATHS[tier]]
+        assert sorted(shipped) == sorted(TIER_PATHS[tier]), tier
+
+
+def test_tiers_marked_shipped_are_exactly_those_with_folders():
+    marked = re.findall(r"^\| (\w+) \| .*? \| yes \|$", README, re.MULTILINE)
+    assert marked == [tier for tier in TIERS if TIER_PATHS[tier]]
+    generated_readme = (TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "README.md").read_text()
+    shipped = re.search(r"set shipped = \[(.*?)\]", generated_readme).group(1)
+    assert re.findall(r'"(\w+)"', shipped) == marked
+
+
+def test_generated_project_makefile_has_the_targets_the_issue_promises():
+    targets = makefile_targets(TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "Makefile")
+    assert {"install", "demo", "train", "predict", "serve", "test", "lint", "docker-build"} <= targets
