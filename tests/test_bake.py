@@ -14,7 +14,13 @@ from cookiecutter.main import cookiecutter
 
 # Every file of the core project, whatever the answers (PKG is the package folder).
 EXPECTED_CORE = {
+    ".dockerignore",
+    ".github/workflows/ci.yml",
     ".gitignore",
+    "ARCHITECTURE.md",
+    "README.md",
+    "docker/Dockerfile.cpu",
+    "docker/Dockerfile.cuda",
     "LICENSE",
     "Makefile",
     "conftest.py",
@@ -51,6 +57,7 @@ EXPECTED_CORE = {
     "src/PKG/utils/device.py",
     "src/PKG/utils/seeding.py",
     "tests/test_api.py",
+    "tests/test_atomic.py",
     "tests/test_cli.py",
     "tests/test_config.py",
     "tests/test_dataset.py",
@@ -58,6 +65,7 @@ EXPECTED_CORE = {
     "tests/test_export.py",
     "tests/test_image.py",
     "tests/test_model.py",
+    "tests/test_packaging.py",
     "tests/test_predict.py",
     "tests/test_train.py",
     "tests/test_transforms.py",

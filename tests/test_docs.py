@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import TEMPLATE_ROOT, TIER_PATHS, TIERS
+from conftest import DEFAULTS, TEMPLATE_ROOT, TIER_PATHS, TIERS
 
 README = (TEMPLATE_ROOT / "README.md").read_text()
 
@@ -44,3 +44,26 @@ def test_tiers_marked_shipped_are_exactly_those_with_folders():
 def test_generated_project_makefile_has_the_targets_the_issue_promises():
     targets = makefile_targets(TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "Makefile")
     assert {"install", "demo", "train", "predict", "serve", "test", "lint", "docker-build"} <= targets
+
+
+def test_changelog_releases_the_version_generated_projects_record():
+    changelog = (TEMPLATE_ROOT / "CHANGELOG.md").read_text()
+    releases = re.findall(r"^## (\d+\.\d+\.\d+) - \d{4}-\d{2}-\d{2}$", changelog, re.MULTILINE)
+    assert releases, "CHANGELOG.md has no release headings"
+    assert releases[0] == DEFAULTS["_template_version"]
+    first = changelog.split(f"## {releases[0]}", 1)[1].split("\n## ", 1)[0]
+    assert "### Upgrade notes" in first
+
+
+def test_readme_documents_every_cruft_command_users_need():
+    for command in (
+        "cruft create",
+        "cruft check",
+        "cruft diff",
+        "cruft update",
+        "cruft link",
+        "--checkout v",
+        "--variables-to-update",
+        "[tool.cruft] skip",
+    ):
+        assert command in README, command

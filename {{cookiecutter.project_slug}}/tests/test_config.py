@@ -3,7 +3,6 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.config import ConfigError, load_config
-from {{ cookiecutter.package_name }}.utils.atomic import atomic_write
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,17 +49,3 @@ def test_missing_section_and_missing_file_and_bad_yaml_are_config_errors(tmp_pat
 def test_malformed_override_is_rejected():
     with pytest.raises(ConfigError, match="section.key=value"):
         load_config(PROJECT_ROOT / "configs/default.yaml", ["train.epochs"])
-
-
-def test_atomic_write_leaves_the_old_file_when_the_writer_fails(tmp_path):
-    target = tmp_path / "out.txt"
-    target.write_text("old")
-
-    def failing(handle):
-        handle.write(b"half")
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        atomic_write(target, failing)
-    assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]

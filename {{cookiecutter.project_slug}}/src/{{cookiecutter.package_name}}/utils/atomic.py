@@ -8,6 +8,17 @@ from pathlib import Path
 from typing import IO
 
 
+def _process_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files readable by their owner only; finished files get the usual mode instead,
+# so a checkpoint written on the host can be read by the non-root user of the serving container.
+_FILE_MODE = 0o666 & ~_process_umask()
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
     """Call `write` on a temp file beside `path`, flush it to disk, then rename it over `path`."""
     path = Path(path)
@@ -18,6 +29,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, _FILE_MODE)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
