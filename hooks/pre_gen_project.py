@@ -58,6 +58,14 @@ def _package_problem(name: str) -> str | None:
     return None
 
 
+def _name_problem(name: str) -> str | None:
+    if not name.strip():
+        return "must not be empty"
+    if any(ch in name for ch in '"\\') or any(ord(ch) < 32 for ch in name):
+        return "must not contain double quotes, backslashes or control characters"
+    return None
+
+
 def _image_size_problem(value) -> str | None:
     try:
         size = int(value)
@@ -71,7 +79,7 @@ def _image_size_problem(value) -> str | None:
 def problems(answers: dict) -> list[str]:
     """One line per bad answer, naming the field, the value and what is allowed."""
     checks = {
-        "project_name": None if answers["project_name"].strip() else "must not be empty",
+        "project_name": _name_problem(answers["project_name"]),
         "project_slug": None
         if SLUG_RE.fullmatch(answers["project_slug"])
         else "must be lowercase letters and digits separated by single dashes, starting with a letter",

@@ -85,7 +85,7 @@ MATRIX = [
     for tier, (lic, net, py) in zip(TIERS, OTHER_ANSWERS, strict=False)
 ] + [
     {
-        "project_name": 'Défaut "Spotter"',
+        "project_name": "Défaut d'Acier Spotter",
         "project_slug": "defect-spotter",
         "package_name": "defect_spotter",
         "description": 'Finds "cracks" in C:\\steel & <glass>, it\'s """triple-quoted"""',
@@ -206,7 +206,8 @@ INVALID = [
     ({"project_slug": "Not A Slug"}, "project_slug='Not A Slug'"),
     ({"author_email": "nobody"}, "author_email='nobody' must look like"),
     ({"python_version": "3.9"}, "python_version='3.9' must be one of"),
-    ({"image_size": 100}, "image_size=100 must be a multiple of 32"),
+    ({"image_size": 100}, "image_size='100' must be a multiple of 32"),
+    ({"project_name": 'Say "hi"'}, "project_name='Say \"hi\"' must not contain double quotes"),
 ]
 
 

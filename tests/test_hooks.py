@@ -43,6 +43,9 @@ def test_default_answers_pass_validation():
         ("image_size", 100, "multiple of 32"),
         ("image_size", "big", "whole number"),
         ("project_name", "   ", "must not be empty"),
+        ("project_name", 'The "Best" Model', "double quotes"),
+        ("project_name", "back\\slash", "backslashes"),
+        ("project_name", "two\nlines", "control characters"),
     ],
 )
 def test_each_bad_answer_gives_one_line_naming_field_value_and_rule(field, value, reason):
