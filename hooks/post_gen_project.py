@@ -15,9 +15,10 @@ TIERS = ("beginner", "intermediate", "advanced", "expert")
 
 # The one table of what each tier adds. A tier keeps its own paths and those of every tier
 # before it; the template tests and the README's tier table are checked against this table.
+# `{package_name}` stands for the generated package's folder name.
 TIER_PATHS = {
     "beginner": ("educational_resources", "deployment"),
-    "intermediate": (),
+    "intermediate": ("mlops", "api_contracts", "environments", "src/{package_name}/mlops"),
     "advanced": (),
     "expert": (),
 }
@@ -63,16 +64,16 @@ mlruns.db
 """
 
 
-def paths_to_remove(tier: str) -> list[str]:
+def paths_to_remove(tier: str, package_name: str) -> list[str]:
     """Every path that belongs to a tier above the chosen one."""
     if tier not in TIERS:
         raise ValueError(f"tier={tier!r} must be one of {', '.join(TIERS)}")
     above = TIERS[TIERS.index(tier) + 1 :]
-    return [path for name in above for path in TIER_PATHS[name]]
+    return [path.format(package_name=package_name) for name in above for path in TIER_PATHS[name]]
 
 
-def prune(root: Path, tier: str) -> None:
-    for relative in paths_to_remove(tier):
+def prune(root: Path, tier: str, package_name: str) -> None:
+    for relative in paths_to_remove(tier, package_name):
         target = root / relative
         if target.is_dir():
             shutil.rmtree(target)
@@ -141,7 +142,7 @@ def next_steps(answers: dict) -> str:
 def main() -> None:
     answers = json.loads(r"""{{ cookiecutter | tojson }}""")
     root = Path.cwd()
-    prune(root, answers["tier"])
+    prune(root, answers["tier"], answers["package_name"])
     choose_license(root, answers["license"])
     (root / ".gitignore").write_text(GITIGNORE)
     if side_effects_allowed(answers, dict(os.environ)):

@@ -30,9 +30,10 @@ TIER_PATHS = POST_GEN.TIER_PATHS
 QUIET = {"create_venv": False, "init_git": False, "install_dependencies": False}
 
 
-def tier_paths_kept(tier: str) -> list[str]:
-    """Paths of the chosen tier and every tier below it."""
-    return [path for name in TIERS[: TIERS.index(tier) + 1] for path in TIER_PATHS[name]]
+def tier_paths_kept(tier: str, package_name: str = "{{cookiecutter.package_name}}") -> list[str]:
+    """Paths of the chosen tier and every tier below it (as in the template, by default)."""
+    kept = TIERS[: TIERS.index(tier) + 1]
+    return [path.format(package_name=package_name) for name in kept for path in TIER_PATHS[name]]
 
 
 def run(command: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:

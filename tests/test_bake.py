@@ -110,7 +110,8 @@ def template_files_under(relative: str) -> set[str]:
 
 def expected_files(tier: str, package: str) -> set[str]:
     core = {path.replace("PKG", package) for path in EXPECTED_CORE}
-    return core.union(*(template_files_under(path) for path in tier_paths_kept(tier)))
+    tiers = set().union(*(template_files_under(path) for path in tier_paths_kept(tier)))
+    return core | {path.replace("{{cookiecutter.package_name}}", package) for path in tiers}
 
 
 @pytest.fixture(params=MATRIX, ids=lambda a: "-".join(str(v) for v in a.values())[:60])
@@ -124,7 +125,7 @@ def test_tree_is_exactly_the_core_plus_the_chosen_tiers(baked):
     tier = answers.get("tier", "beginner")
     package = answers.get("package_name", "vision_classifier")
     assert files_in(project) == expected_files(tier, package)
-    removed = [p for name in TIERS[TIERS.index(tier) + 1 :] for p in TIER_PATHS[name]]
+    removed = [p.format(package_name=package) for name in TIERS[TIERS.index(tier) + 1 :] for p in TIER_PATHS[name]]
     assert not [p for p in removed if (project / p).exists()]
 
 

@@ -65,32 +65,34 @@ def test_booleans_are_real_json_booleans():
 
 
 def test_each_tier_removes_exactly_the_paths_of_the_tiers_above():
-    assert POST_GEN.paths_to_remove("expert") == []
+    assert POST_GEN.paths_to_remove("expert", "pkg") == []
     for index, tier in enumerate(TIERS):
-        above = [p for name in TIERS[index + 1 :] for p in TIER_PATHS[name]]
-        assert POST_GEN.paths_to_remove(tier) == above
+        above = [p.format(package_name="pkg") for name in TIERS[index + 1 :] for p in TIER_PATHS[name]]
+        assert POST_GEN.paths_to_remove(tier, "pkg") == above
 
 
 def test_unknown_tier_is_rejected():
     with pytest.raises(ValueError, match="tier='pro'"):
-        POST_GEN.paths_to_remove("pro")
+        POST_GEN.paths_to_remove("pro", "pkg")
 
 
 def test_every_tier_path_exists_in_the_template_and_belongs_to_one_tier():
-    paths = [p for name in TIERS for p in TIER_PATHS[name]]
+    paths = [p.format(package_name="{{cookiecutter.package_name}}") for name in TIERS for p in TIER_PATHS[name]]
     assert len(paths) == len(set(paths))
     for path in paths:
         assert (TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / path).exists(), path
 
 
 def test_prune_removes_whole_folders_and_is_safe_to_repeat(tmp_path):
-    for path in [p for name in TIERS for p in TIER_PATHS[name]]:
+    every = [p.format(package_name="pkg") for name in TIERS for p in TIER_PATHS[name]]
+    for path in every:
         (tmp_path / path).mkdir(parents=True)
         (tmp_path / path / "file.txt").write_text("x")
-    POST_GEN.prune(tmp_path, "beginner")
-    POST_GEN.prune(tmp_path, "beginner")  # cruft regenerates twice: a second run is a no-op
-    kept = sorted(p.name for p in tmp_path.iterdir())
-    assert kept == sorted(TIER_PATHS["beginner"])
+    (tmp_path / "src" / "pkg" / "core.py").write_text("x")
+    POST_GEN.prune(tmp_path, "beginner", "pkg")
+    POST_GEN.prune(tmp_path, "beginner", "pkg")  # cruft regenerates twice: a second run is a no-op
+    kept = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert kept == sorted([f"{path}/file.txt" for path in TIER_PATHS["beginner"]] + ["src/pkg/core.py"])
 
 
 def test_license_choice_keeps_one_text_and_drops_the_rest(tmp_path):
