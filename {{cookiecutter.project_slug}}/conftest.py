@@ -40,6 +40,15 @@ def subprocess_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_environment_selected():
+    """Tests start from the base configs, whatever the shell exports; a test that needs APP_ENV sets it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("APP_ENV", raising=False)
+        patch.delenv("ENVIRONMENTS_DIR", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory) -> Path:
     return make_demo_data(tmp_path_factory.mktemp("data"), per_class_train=12, per_class_val=4, size=48)

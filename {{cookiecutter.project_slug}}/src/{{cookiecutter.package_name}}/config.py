@@ -1,5 +1,11 @@
-"""Training configuration: YAML validated into typed objects before anything runs."""
+"""Training configuration: YAML validated into typed objects before anything runs.
 
+One loader builds every config, in this order (later wins):
+    base file (configs/*.yaml) < environment overlay (environments/<APP_ENV>/config.yaml) < --set overrides
+"""
+
+import logging
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -7,6 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .models.classifier import BACKBONES
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -88,8 +96,8 @@ def config_from_dict(raw: dict[str, Any], overrides: list[str] = (), source: str
         raise ConfigError(f"{source}: {problems}") from None
 
 
-def load_config(path: Path, overrides: list[str] = ()) -> Config:
-    path = Path(path)
+def read_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file that holds a mapping (an empty file is an empty mapping)."""
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
@@ -98,4 +106,64 @@ def load_config(path: Path, overrides: list[str] = ()) -> Config:
         raise ConfigError(f"{path}: not valid YAML ({error})") from None
     if raw is not None and not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of sections, got {type(raw).__name__}")
-    return config_from_dict(raw or {}, list(overrides), source=str(path))
+    return raw or {}
+
+
+def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """A new mapping: `overlay` over `base`, section by section; neither input is changed."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def environments_dir(config_path: Path, env: str) -> Path:
+    """`ENVIRONMENTS_DIR` if set, else `environments/` in the project that holds the config file.
+
+    The project is the nearest folder above the config file with a pyproject.toml, so the answer
+    does not depend on the working directory.
+    """
+    if os.environ.get("ENVIRONMENTS_DIR"):
+        return Path(os.environ["ENVIRONMENTS_DIR"])
+    for folder in config_path.resolve().parents:
+        if (folder / "pyproject.toml").is_file():
+            return folder / "environments"
+    raise ConfigError(
+        f"APP_ENV={env!r} is set, but {config_path} is not inside a project (no pyproject.toml above it) "
+        "to find environments/ in; set ENVIRONMENTS_DIR to the environments folder, or unset APP_ENV"
+    )
+
+
+def environment_file(config_path: Path, env: str) -> Path:
+    """The overlay of environment `env`: `<environments>/<env>/config.yaml`, which must exist."""
+    folder = environments_dir(config_path, env)
+    if not folder.is_dir():
+        raise ConfigError(
+            f"APP_ENV={env!r} is set, but this project has no environments folder ({folder}); "
+            "environments come with the intermediate tier. Unset APP_ENV, or set ENVIRONMENTS_DIR"
+        )
+    names = sorted(path.parent.name for path in folder.glob("*/config.yaml"))
+    if env not in names:
+        choices = ", ".join(names) or "none: add <name>/config.yaml there"
+        raise ConfigError(f"APP_ENV={env!r} is not an environment in {folder}; valid environments: {choices}")
+    return folder / env / "config.yaml"
+
+
+def load_config(path: Path, overrides: list[str] = (), env: str | None = None) -> Config:
+    """Base file < environment overlay < `--set` overrides, then validation of the result.
+
+    `env` names the environment; None reads the APP_ENV variable, and "" means no environment.
+    """
+    path = Path(path)
+    raw = read_mapping(path)
+    source = str(path)
+    env = os.environ.get("APP_ENV", "") if env is None else env
+    if env:
+        overlay = environment_file(path, env)
+        raw = deep_merge(raw, read_mapping(overlay))
+        source = f"{path} + {overlay}"
+        log.info("environment %s: %s over %s", env, overlay, path)
+    return config_from_dict(raw, list(overrides), source=source)
