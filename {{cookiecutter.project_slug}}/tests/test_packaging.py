@@ -217,6 +217,8 @@ def test_build_context_keeps_the_code_even_in_folders_named_like_ignored_ones(pa
         ".git/HEAD",
         ".venv/bin/python",
         ".env",
+        "environments/staging/.env",
+        "environments/local/.env.local",
         "data/demo/train/circle/0000.jpg",
         "models/run/best.pt",
         "runs/demo/model/last.pt",
