@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Smoke-check a running API: GET /health, GET /ready, then POST one image to /predict and check
+# Smoke-check a running API: GET /health, GET /ready, then POST one image to /v1/predict and check
 # that the answer holds well-formed predictions. Exits 0 when all pass, 1 with the reason if not.
 #
 #   deployment/smoke_check.sh BASE_URL IMAGE
@@ -89,8 +89,8 @@ if not classes:
     sys.exit(f'no class names in the answer: {text[:200]}')
 print(f'{len(classes)} classes on {answer.get(\"device\", \"an unknown device\")}')"
 
-request "POST $base_url/predict" --form "file=@\"$image\";type=$content_type" "$base_url/predict?top_k=3"
-check "POST /predict" "
+request "POST $base_url/v1/predict" --form "file=@\"$image\";type=$content_type" "$base_url/v1/predict?top_k=3"
+check "POST /v1/predict" "
 predictions = answer.get('predictions') if isinstance(answer, dict) else None
 if not isinstance(predictions, list) or not predictions:
     sys.exit(f'no predictions in the answer: {text[:200]}')

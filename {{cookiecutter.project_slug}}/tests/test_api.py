@@ -1,10 +1,13 @@
+import logging
+import sys
+
 import cv2
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.api.app import create_app
-from {{ cookiecutter.package_name }}.api.client import predict_file
+from {{ cookiecutter.package_name }}.api.client import ApiClientError, predict_file
 
 
 @pytest.fixture(scope="module")
@@ -18,45 +21,93 @@ def jpeg_bytes(size: int = 40) -> bytes:
     return cv2.imencode(".jpg", image)[1].tobytes()
 
 
+def upload(payload: bytes | None = None, content_type: str = "image/jpeg") -> dict:
+    return {"file": ("x.jpg", jpeg_bytes() if payload is None else payload, content_type)}
+
+
+def assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"code", "message"} and body["code"] == code and body["message"]
+    return body
+
+
 def test_health_answers_before_the_model_is_loaded_and_ready_does_not(tmp_path):
     not_started = TestClient(create_app(tmp_path / "model.pt"))  # no `with`: startup has not run
     assert not_started.get("/health").json() == {"status": "ok"}
-    assert not_started.get("/ready").status_code == 503
-    assert not_started.post("/predict", files={"file": ("x.jpg", jpeg_bytes(), "image/jpeg")}).status_code == 503
+    assert_error(not_started.get("/ready"), 503, "model_not_loaded")
+    assert_error(not_started.post("/v1/predict", files=upload()), 503, "model_not_loaded")
 
 
 def test_ready_lists_the_classes_once_the_model_is_loaded(client):
     response = client.get("/ready")
     assert response.status_code == 200
-    assert response.json()["classes"] == ["circle", "cross", "square", "triangle"]
+    assert response.json() == {"status": "ready", "classes": ["circle", "cross", "square", "triangle"], "device": "cpu"}
 
 
-def test_predict_returns_top_k_labels_with_probabilities(client):
-    response = client.post("/predict?top_k=2", files={"file": ("x.jpg", jpeg_bytes(), "image/jpeg")})
+def test_predict_under_v1_returns_top_k_labels_with_probabilities(client):
+    response = client.post("/v1/predict?top_k=2", files=upload())
     assert response.status_code == 200
     body = response.json()
     assert body["filename"] == "x.jpg" and len(body["predictions"]) == 2
     assert {"label", "probability"} == set(body["predictions"][0])
 
 
+def test_every_answer_carries_a_request_id_and_the_variant_that_answered(client):
+    generated = client.post("/v1/predict", files=upload())
+    assert len(generated.headers["X-Request-ID"]) == 32
+    assert generated.headers["X-Model-Variant"] == "primary"
+    echoed = client.post("/v1/predict", files=upload(), headers={"X-Request-ID": "order-1234"})
+    assert echoed.headers["X-Request-ID"] == "order-1234"
+
+
+def test_the_unversioned_predict_path_is_gone(client):
+    assert_error(client.post("/predict", files=upload()), 404, "not_found")
+
+
 @pytest.mark.parametrize(
-    ("payload", "content_type", "status"),
+    ("payload", "content_type", "status", "code"),
     [
-        (b"plain text", "text/plain", 415),
-        (b"not an image at all", "image/png", 422),
-        (b"\x00" * 300_000, "image/png", 413),
+        (b"plain text", "text/plain", 415, "unsupported_media_type"),
+        (b"not an image at all", "image/png", 422, "undecodable_image"),
+        (b"\x00" * 300_000, "image/png", 413, "upload_too_large"),
     ],
 )
-def test_bad_uploads_get_a_clear_4xx(client, payload, content_type, status):
-    response = client.post("/predict", files={"file": ("f", payload, content_type)})
-    assert response.status_code == status
-    assert response.json()["detail"]
+def test_bad_uploads_get_a_clear_4xx_with_a_code(client, payload, content_type, status, code):
+    assert_error(client.post("/v1/predict", files=upload(payload, content_type)), status, code)
 
 
-def test_missing_file_field_and_bad_top_k_are_validation_errors(client):
-    assert client.post("/predict").status_code == 422
-    response = client.post("/predict?top_k=0", files={"file": ("x.jpg", jpeg_bytes(), "image/jpeg")})
-    assert response.status_code == 422
+def test_validation_errors_name_every_bad_field_in_the_message(client):
+    body = assert_error(client.post("/v1/predict?top_k=0"), 422, "invalid_request")
+    assert "query.top_k" in body["message"] and "body.file" in body["message"]
+
+
+def test_a_wrong_method_is_a_405_in_the_same_error_shape(client):
+    assert_error(client.get("/v1/predict"), 405, "method_not_allowed")
+
+
+class BrokenPredictor:
+    """Loads fine, then fails inside inference with a message that must not reach clients."""
+
+    class_names = ["a", "b"]
+    device = "cpu"
+
+    def predict_arrays(self, images, k):
+        raise RuntimeError("secret internal detail")
+
+
+def test_an_unexpected_error_is_a_logged_500_that_reveals_nothing(caplog):
+    with TestClient(create_app(predictor=BrokenPredictor())) as broken, caplog.at_level(logging.ERROR):
+        body = assert_error(broken.post("/v1/predict", files=upload()), 500, "internal_error")
+    assert "secret" not in body["message"]
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "POST /v1/predict" in record.getMessage() and "secret internal detail" in str(record.exc_info[1])
+
+
+def test_a_candidate_model_without_the_rollout_module_is_refused_with_the_tier_that_adds_it(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "{{ cookiecutter.package_name }}.mlops", None)  # as in a beginner project
+    with pytest.raises(ValueError, match="intermediate tier"):
+        create_app(tmp_path / "primary.pt", candidate=str(tmp_path / "candidate.pt"))
 
 
 def test_the_real_server_answers_the_bundled_client(live_server, demo_data):
@@ -64,3 +115,11 @@ def test_the_real_server_answers_the_bundled_client(live_server, demo_data):
     answer = predict_file(live_server, image, top_k=4)
     assert answer["filename"] == image.name
     assert sorted(p["label"] for p in answer["predictions"]) == ["circle", "cross", "square", "triangle"]
+
+
+def test_the_bundled_client_raises_the_api_error_code(live_server, tmp_path):
+    fake = tmp_path / "notes.png"
+    fake.write_text("words, not pixels")
+    with pytest.raises(ApiClientError) as error:
+        predict_file(live_server, fake)
+    assert (error.value.status, error.value.code) == (422, "undecodable_image")

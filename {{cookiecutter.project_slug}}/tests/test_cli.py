@@ -9,7 +9,19 @@ from {{ cookiecutter.package_name }}.cli import build_parser, main
 
 def test_every_lifecycle_command_is_available():
     commands = build_parser()._subparsers._group_actions[0].choices
-    assert set(commands) == {"make-demo-data", "train", "evaluate", "predict", "serve", "export", "demo"}
+    assert {"make-demo-data", "train", "evaluate", "predict", "serve", "export", "demo", "openapi"} <= set(commands)
+
+
+def test_openapi_writes_the_same_sorted_schema_every_time_without_a_model(tmp_path, capsys):
+    first, second = tmp_path / "first.json", tmp_path / "sub" / "second.json"
+    main(["openapi", "--out", str(first)])
+    main(["openapi", "--out", str(second)])
+    text = first.read_text(encoding="utf-8")
+    assert text == second.read_text(encoding="utf-8") and text.endswith("}\n")
+    schema = json.loads(text)
+    assert list(schema) == sorted(schema)
+    assert {"/health", "/ready", "/v1/predict"} == set(schema["paths"])
+    assert text == json.dumps(schema, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_a_bad_config_value_exits_2_with_the_key_and_no_traceback(project_root, package_env):

@@ -242,7 +242,7 @@ def test_run_script_starts_compose_and_waits_for_health_with_the_chosen_checkpoi
 def test_smoke_check_passes_against_the_live_api(live_server, demo_data):
     result = smoke_check(live_server, a_demo_image(demo_data))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ok  POST /predict" in result.stdout
+    assert "ok  POST /v1/predict" in result.stdout
     assert f"smoke check passed: {live_server}" in result.stdout
 
 
@@ -259,12 +259,12 @@ def test_smoke_check_fails_clearly_when_the_api_rejects_an_upload_that_is_not_an
     fake.write_text("these are words, not pixels")
     result = smoke_check(live_server, fake)
     assert result.returncode == 1
-    assert f"smoke check FAILED: POST {live_server}/predict answered HTTP 422" in result.stderr
+    assert f"smoke check FAILED: POST {live_server}/v1/predict answered HTTP 422" in result.stderr
     assert "not a decodable image" in result.stderr
 
 
 class _BadApi(BaseHTTPRequestHandler):
-    """Healthy and ready, but `/predict` answers whatever the test put in `predict_answer`."""
+    """Healthy and ready, but `/v1/predict` answers whatever the test put in `predict_answer`."""
 
     predict_answer = b""
 
@@ -309,7 +309,7 @@ def test_smoke_check_fails_clearly_when_the_predict_answer_holds_no_valid_predic
         server.server_close()
     assert result.returncode == 1
     assert "ok  GET /ready: 2 classes on cpu" in result.stdout
-    assert "smoke check FAILED: POST /predict: " + reason in result.stderr
+    assert "smoke check FAILED: POST /v1/predict: " + reason in result.stderr
 
 
 def test_smoke_check_explains_its_usage_and_a_missing_image(tmp_path):

@@ -1,4 +1,4 @@
-"""One command line for the whole lifecycle: data, train, evaluate, predict, serve, export, demo."""
+"""One command line for the whole lifecycle: data, train, evaluate, predict, serve, export, demo, openapi."""
 
 import argparse
 import json
@@ -57,7 +57,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from .api.app import create_app
 
-    uvicorn.run(create_app(args.checkpoint, device=args.device), host=args.host, port=args.port)
+    app = create_app(
+        args.checkpoint,
+        device=args.device,
+        candidate=args.candidate,
+        candidate_share=args.candidate_share,
+        rollout_mode=args.rollout_mode,
+    )
+    uvicorn.run(app, host=args.host, port=args.port)
+
+
+def cmd_openapi(args: argparse.Namespace) -> None:
+    from .api.app import create_app, openapi_json
+    from .utils.atomic import atomic_write_text
+
+    atomic_write_text(args.out, openapi_json(create_app()))
+    print(f"OpenAPI schema written to {args.out}")
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -176,7 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--device", default="auto")
+    p.add_argument("--candidate", help="a second model (checkpoint or registry ref) for an A/B or shadow rollout")
+    p.add_argument("--candidate-share", type=float, default=0.1, help="share of requests sent to the candidate")
+    p.add_argument("--rollout-mode", choices=("ab", "shadow"), default="ab", help="candidate answers, or only runs")
     p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser("openapi", help="write the API's OpenAPI schema as JSON (no model needed)")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(run=cmd_openapi)
 
     p = commands.add_parser("export", help="TorchScript and ONNX, each checked against PyTorch")
     p.add_argument("--checkpoint", type=Path, required=True)

@@ -1,73 +1,109 @@
-"""FastAPI app: `/health`, `/ready` and `POST /predict` (an image upload in, top-k JSON out)."""
+"""FastAPI app: probes at `/health` and `/ready`, the prediction API under `/v1`.
 
+The probes stay unversioned: orchestrators and load balancers call them, not API clients, and
+their paths must not move when `/v2` arrives. See ARCHITECTURE.md, "The API".
+"""
+
+import json
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Query, Request, UploadFile
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from .. import PROJECT_NAME, __version__
-from ..data.image import ImageDecodeError, load_image
 from ..inference.predict import Predictor
+from .errors import install_error_handlers
+from .routers import predict, probes
+from .schemas import ErrorBody
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+DEFAULT_CANDIDATE_SHARE = 0.1
+DESCRIPTION = "Image classification. Versioned routes live under /v1; /health and /ready are unversioned probes."
+
+
+def _rollout_module():
+    """The intermediate tier's rollout module: the one optional import of the core app."""
+    package = __package__.rpartition(".")[0]
+    try:
+        from ..mlops import rollout
+    except ModuleNotFoundError as error:
+        if error.name not in (f"{package}.mlops", f"{package}.mlops.rollout"):
+            raise
+        raise ValueError(
+            f"a candidate model needs the rollout module src/{package}/mlops/rollout.py, which comes with "
+            "the intermediate tier; serve a single model, or move the project up a tier with `cruft update`"
+        ) from None
+    return rollout
 
 
 def create_app(
-    checkpoint: Path | None = None,
+    checkpoint: str | Path | None = None,
     predictor: Predictor | None = None,
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     device: str = "auto",
+    candidate: str | Path | None = None,
+    candidate_share: float = DEFAULT_CANDIDATE_SHARE,
+    rollout_mode: str = "ab",
 ) -> FastAPI:
-    """Serve `predictor`, or the model in `checkpoint`, loaded once when the app starts."""
+    """Serve `predictor`, or the model in `checkpoint`, loaded once when the app starts.
+
+    With a `candidate` (a checkpoint path or a registry ref), `candidate_share` of the requests
+    also go to it: in `ab` mode it answers them, in `shadow` mode it only runs and is logged.
+    """
+    rollout, settings = None, None
+    if candidate:
+        rollout = _rollout_module()
+        settings = rollout.RolloutSettings(str(candidate), candidate_share, rollout_mode)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.predictor = predictor or await run_in_threadpool(Predictor.from_checkpoint, checkpoint, device)
+        primary = predictor or await run_in_threadpool(Predictor.from_checkpoint, checkpoint, device)
+        if rollout is not None:
+            app.state.rollout = await run_in_threadpool(rollout.Rollout.load, primary, settings, device)
+        app.state.predictor = primary
         yield
         app.state.predictor = None
+        app.state.rollout = None
 
-    app = FastAPI(title=PROJECT_NAME, version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title=PROJECT_NAME,
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses={500: {"model": ErrorBody, "description": "An unexpected error, logged by the server"}},
+    )
     app.state.predictor = None
-
-    @app.get("/health")
-    async def health() -> dict:
-        """Liveness: the process answers."""
-        return {"status": "ok"}
-
-    @app.get("/ready")
-    async def ready(request: Request) -> dict:
-        """Readiness: the model is loaded and can take requests."""
-        model = request.app.state.predictor
-        if model is None:
-            raise HTTPException(503, "model not loaded")
-        return {"status": "ready", "classes": model.class_names, "device": str(model.device)}
-
-    @app.post("/predict")
-    async def predict(request: Request, file: UploadFile, top_k: int = Query(3, ge=1, le=100)) -> dict:
-        model = request.app.state.predictor
-        if model is None:
-            raise HTTPException(503, "model not loaded")
-        if not (file.content_type or "").startswith("image/"):
-            raise HTTPException(415, f"expected an image upload, got content type {file.content_type!r}")
-        data = await file.read(max_upload_bytes + 1)
-        if len(data) > max_upload_bytes:
-            raise HTTPException(413, f"image larger than {max_upload_bytes} bytes")
-        try:
-            image = await run_in_threadpool(load_image, data)
-        except ImageDecodeError:
-            raise HTTPException(422, "the upload is not a decodable image") from None
-        [predictions] = await run_in_threadpool(model.predict_arrays, [image], top_k)
-        return {"filename": file.filename, "predictions": predictions}
-
+    app.state.rollout = None
+    app.state.max_upload_bytes = max_upload_bytes
+    install_error_handlers(app)
+    app.include_router(probes.router)
+    app.include_router(predict.router, prefix="/v1")
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory`: MODEL_PATH, MAX_UPLOAD_BYTES and DEVICE from the env."""
+    """Factory for `uvicorn --factory`, configured by environment variables.
+
+    MODEL_PATH, MAX_UPLOAD_BYTES and DEVICE; for a rollout also CANDIDATE_MODEL, CANDIDATE_SHARE
+    (0 to 1) and ROLLOUT_MODE (`ab` or `shadow`).
+    """
+    share = os.environ.get("CANDIDATE_SHARE", str(DEFAULT_CANDIDATE_SHARE))
+    try:
+        candidate_share = float(share)
+    except ValueError:
+        raise ValueError(f"CANDIDATE_SHARE={share!r} must be a number between 0 and 1") from None
     return create_app(
-        Path(os.environ.get("MODEL_PATH", "models/demo/best.pt")),
+        os.environ.get("MODEL_PATH", "models/demo/best.pt"),
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
         device=os.environ.get("DEVICE", "auto"),
+        candidate=os.environ.get("CANDIDATE_MODEL") or None,
+        candidate_share=candidate_share,
+        rollout_mode=os.environ.get("ROLLOUT_MODE", "ab"),
     )
+
+
+def openapi_json(app: FastAPI) -> str:
+    """The app's OpenAPI schema as stable text: sorted keys, two-space indent, a final newline."""
+    return json.dumps(app.openapi(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -8,6 +8,16 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+PREDICT_PATH = "/v1/predict"
+
+
+class ApiClientError(RuntimeError):
+    """The API refused a request; `status`, `code` and `message` come from its error body."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(f"HTTP {status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
 
 def wait_until_ready(base_url: str, timeout: float = 60.0) -> dict:
     """Poll `/ready` until the model is loaded, or raise TimeoutError."""
@@ -22,8 +32,13 @@ def wait_until_ready(base_url: str, timeout: float = 60.0) -> dict:
             time.sleep(0.2)
 
 
-def predict_file(base_url: str, image: Path, top_k: int = 3, timeout: float = 30.0) -> dict:
-    """POST one image file to `/predict` as multipart form data and return the JSON answer."""
+def predict_file(
+    base_url: str, image: Path, top_k: int = 3, timeout: float = 30.0, request_id: str | None = None
+) -> dict:
+    """POST one image file to `/v1/predict` as multipart form data and return the JSON answer.
+
+    Raises `ApiClientError` with the API's error code and message when it answers 4xx or 5xx.
+    """
     image = Path(image)
     boundary = uuid.uuid4().hex
     content_type = mimetypes.guess_type(image.name)[0] or "application/octet-stream"
@@ -35,11 +50,19 @@ def predict_file(base_url: str, image: Path, top_k: int = 3, timeout: float = 30
         + image.read_bytes()
         + f"\r\n--{boundary}--\r\n".encode()
     )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if request_id:
+        headers["X-Request-ID"] = request_id
     request = urllib.request.Request(
-        f"{base_url}/predict?top_k={top_k}",
-        data=body,
-        method="POST",
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        f"{base_url}{PREDICT_PATH}?top_k={top_k}", data=body, method="POST", headers=headers
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        try:
+            answer = json.load(error)
+            code, message = answer["code"], answer["message"]
+        except (ValueError, KeyError, TypeError):
+            code, message = "unknown", f"the answer was not the API's error body ({error.reason})"
+        raise ApiClientError(error.code, code, message) from None

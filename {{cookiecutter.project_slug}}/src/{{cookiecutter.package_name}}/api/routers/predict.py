@@ -1,0 +1,82 @@
+"""`POST /predict`: one image upload in, its top-k labels out. `api/app.py` mounts it under `/v1`."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from ...data.image import ImageDecodeError, load_image
+from ...inference.predict import Predictor
+from ..dependencies import REQUEST_ID_HEADER, get_predictor, get_request_id
+from ..errors import ApiError
+from ..schemas import ErrorBody, PredictionResponse
+
+router = APIRouter(tags=["predict"])
+
+VARIANT_HEADER = "X-Model-Variant"
+PRIMARY = "primary"
+
+ANSWER = {
+    "description": "The top-k labels, most probable first",
+    "headers": {
+        REQUEST_ID_HEADER: {
+            "description": "The request's id: the one sent, or a generated one",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+        VARIANT_HEADER: {
+            "description": "Which model answered: primary, or candidate during an A/B rollout",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+    },
+}
+ERRORS = {
+    400: {"model": ErrorBody, "description": "The multipart body is malformed (bad_request)"},
+    413: {"model": ErrorBody, "description": "The upload is larger than the server's limit (upload_too_large)"},
+    415: {"model": ErrorBody, "description": "The upload's content type is not image/* (unsupported_media_type)"},
+    422: {
+        "model": ErrorBody,
+        "description": "A parameter is invalid (invalid_request) or the bytes are not an image (undecodable_image)",
+    },
+    503: {"model": ErrorBody, "description": "The model is not loaded yet (model_not_loaded)"},
+}
+
+
+# The file part must carry an image media type; FastAPI cannot say so from the signature alone.
+IMAGE_PART = {"requestBody": {"content": {"multipart/form-data": {"encoding": {"file": {"contentType": "image/*"}}}}}}
+
+
+@router.post("/predict", responses={200: ANSWER, **ERRORS}, openapi_extra=IMAGE_PART)
+async def predict(
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    predictor: Annotated[Predictor, Depends(get_predictor)],
+    request_id: Annotated[str, Depends(get_request_id)],
+    file: Annotated[UploadFile, File(description="The image: JPEG, PNG, BMP, WebP or TIFF, with an image/* type")],
+    top_k: Annotated[int, Query(ge=1, le=100, description="How many labels to return")] = 3,
+) -> PredictionResponse:
+    """Classify one uploaded image. Decoding and inference run in a worker thread."""
+    if not (file.content_type or "").startswith("image/"):
+        message = f"expected an image upload, got content type {file.content_type!r}"
+        raise ApiError(415, "unsupported_media_type", message)
+    limit = request.app.state.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "upload_too_large", f"the image is larger than {limit} bytes")
+    try:
+        image = await run_in_threadpool(load_image, data)
+    except ImageDecodeError:
+        raise ApiError(422, "undecodable_image", "the upload is not a decodable image") from None
+
+    rollout = request.app.state.rollout
+    if rollout is None:
+        variant = PRIMARY
+        [predictions] = await run_in_threadpool(predictor.predict_arrays, [image], top_k)
+    else:
+        variant, predictions = await run_in_threadpool(rollout.predict, request_id, image, top_k)
+        if rollout.shadows(request_id):
+            background.add_task(rollout.shadow, request_id, image, top_k, predictions)
+    response.headers[VARIANT_HEADER] = variant
+    return PredictionResponse(filename=file.filename, predictions=predictions)
