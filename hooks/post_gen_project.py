@@ -52,8 +52,8 @@ venv/
 !/data/README.md
 /models/*
 !/models/README.md
-/reports/
-/runs/
+reports/
+runs/
 *.pt
 *.pth
 *.onnx

@@ -1,4 +1,4 @@
-"""A dependency-free client for the API, used by the demo and the deployment smoke check."""
+"""A dependency-free client for the API, used by the demo and the test fixtures."""
 
 import json
 import mimetypes

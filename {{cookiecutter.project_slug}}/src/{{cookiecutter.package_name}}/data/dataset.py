@@ -84,7 +84,7 @@ class ImageDataset(Dataset):
         try:
             image = load_image(path)
         except ImageDecodeError as error:
-            log.warning("skipping %s: %s", path, error)
+            log.warning("skipping unreadable image: %s", error)
             return Sample(index, None, label, str(error))
         image = augment(image, self.image_size) if self.train else resize(image, self.image_size)
         return Sample(index, to_tensor(image), label)

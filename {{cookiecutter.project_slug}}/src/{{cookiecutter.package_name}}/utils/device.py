@@ -20,11 +20,11 @@ def select_device(name: str = "auto") -> torch.device:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """`auto` means bf16 autocast on a CUDA GPU that supports it and fp32 everywhere else."""
+    """`auto` means bf16 autocast on a GPU with native bf16 (Ampere or newer), fp32 elsewhere."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision={precision!r} must be one of {', '.join(PRECISIONS)}")
     if precision == "auto":
-        cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+        cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
         return "bf16" if cuda_bf16 else "fp32"
     return precision
 
