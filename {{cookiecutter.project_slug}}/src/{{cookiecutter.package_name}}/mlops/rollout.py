@@ -1,0 +1,118 @@
+"""A/B and shadow rollouts: a candidate model takes a fixed share of requests, chosen by request id.
+
+The share is picked by hashing the request id, not by a random draw: the same id always lands on
+the same variant (a retried request meets the same model), every replica agrees without sharing
+state, and a test can predict the split. In `ab` mode the candidate answers its share; in
+`shadow` mode the primary always answers, and the candidate also runs on its share after the
+response has gone out, so only the logs see what it would have said.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..inference.predict import Predictor
+
+log = logging.getLogger(__name__)
+
+MODES = ("ab", "shadow")
+PRIMARY, CANDIDATE = "primary", "candidate"
+
+
+@dataclass(frozen=True)
+class RolloutSettings:
+    """What to roll out: `candidate` is a checkpoint path or a registry ref."""
+
+    candidate: str
+    share: float
+    mode: str = "ab"
+
+    def __post_init__(self):
+        if not 0 <= self.share <= 1:
+            raise ValueError(f"candidate share {self.share} must be between 0 and 1")
+        if self.mode not in MODES:
+            raise ValueError(f"rollout mode {self.mode!r} must be one of {', '.join(MODES)}")
+
+
+def bucket(request_id: str) -> float:
+    """A number in [0, 1) fixed by the request id (the first 8 bytes of its SHA-256)."""
+    digest = hashlib.sha256(request_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def in_candidate_share(request_id: str, share: float) -> bool:
+    return bucket(request_id) < share
+
+
+class Rollout:
+    """The primary model, a candidate, and the rule that splits requests between them."""
+
+    def __init__(self, primary: Predictor, candidate: Predictor, settings: RolloutSettings):
+        if settings.mode == "ab" and candidate.class_names != primary.class_names:
+            raise ValueError(
+                f"the candidate {settings.candidate} answers with classes {candidate.class_names}, the primary "
+                f"with {primary.class_names}: an A/B rollout needs the same classes (shadow mode does not)"
+            )
+        self.primary = primary
+        self.candidate = candidate
+        self.settings = settings
+
+    @classmethod
+    def load(cls, primary: Predictor, settings: RolloutSettings, device: str = "auto") -> "Rollout":
+        candidate = Predictor.from_checkpoint(settings.candidate, device)
+        log.info(
+            "rollout: %s mode, %.1f%% of requests to candidate %s",
+            settings.mode,
+            100 * settings.share,
+            settings.candidate,
+        )
+        return cls(primary, candidate, settings)
+
+    def variant_for(self, request_id: str) -> str:
+        """Which model answers this request."""
+        ab = self.settings.mode == "ab"
+        return CANDIDATE if ab and in_candidate_share(request_id, self.settings.share) else PRIMARY
+
+    def shadows(self, request_id: str) -> bool:
+        """Whether the candidate also runs on this request, for the logs only."""
+        return self.settings.mode == "shadow" and in_candidate_share(request_id, self.settings.share)
+
+    def predict(self, request_id: str, image: np.ndarray, k: int) -> tuple[str, list[dict]]:
+        """Top-k from the variant this request belongs to; logs which variant answered."""
+        variant = self.variant_for(request_id)
+        model = self.candidate if variant == CANDIDATE else self.primary
+        [predictions] = model.predict_arrays([image], k)
+        top = predictions[0]
+        log.info(
+            "rollout request_id=%s mode=%s variant=%s label=%s probability=%.4f",
+            request_id,
+            self.settings.mode,
+            variant,
+            top["label"],
+            top["probability"],
+            extra={"request_id": request_id, "variant": variant},
+        )
+        return variant, predictions
+
+    def shadow(self, request_id: str, image: np.ndarray, k: int, answered: list[dict]) -> None:
+        """Run the candidate on a request the primary answered, and log both top labels.
+
+        Called after the response was sent; a failing candidate is logged and never reaches a client.
+        """
+        try:
+            [predictions] = self.candidate.predict_arrays([image], k)
+        except Exception:
+            log.exception("rollout request_id=%s shadow run of the candidate failed", request_id)
+            return
+        top, primary_top = predictions[0], answered[0]
+        log.info(
+            "rollout request_id=%s mode=shadow variant=candidate label=%s probability=%.4f primary_label=%s agrees=%s",
+            request_id,
+            top["label"],
+            top["probability"],
+            primary_top["label"],
+            top["label"] == primary_top["label"],
+            extra={"request_id": request_id, "variant": CANDIDATE},
+        )
