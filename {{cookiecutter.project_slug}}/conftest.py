@@ -49,6 +49,15 @@ def no_environment_selected():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def untracked_training():
+    """`train` commands run untracked in tests: the intermediate tier would log each to MLflow in
+    the working folder. The tracking tests in mlops/tests turn it back on where they need it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLOPS_TRACKING", "off")
+        yield
+
+
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory) -> Path:
     return make_demo_data(tmp_path_factory.mktemp("data"), per_class_train=12, per_class_val=4, size=48)

@@ -1,4 +1,5 @@
 import csv
+import importlib.util
 import json
 import shutil
 
@@ -7,6 +8,8 @@ import pytest
 
 from {{ cookiecutter.package_name }}.data.image import load_image
 from {{ cookiecutter.package_name }}.inference.predict import Predictor, predict_files, write_predictions
+
+HAS_REGISTRY = importlib.util.find_spec("{{ cookiecutter.package_name }}.mlops") is not None
 
 
 @pytest.fixture(scope="module")
@@ -59,3 +62,9 @@ def test_csv_output_has_one_row_per_file_and_an_error_column(predictor, folder_w
     assert len(rows) == 5
     assert list(rows[0])[:3] == ["path", "label_1", "probability_1"]
     assert [r["path"].endswith("corrupt.jpg") for r in rows if r["error"]] == [True]
+
+
+@pytest.mark.skipif(HAS_REGISTRY, reason="this project has the intermediate tier's registry (tested in mlops/tests)")
+def test_a_registry_reference_without_the_registry_tier_says_to_pass_a_checkpoint_file():
+    with pytest.raises(ValueError, match="need the model registry of the intermediate tier"):
+        Predictor.from_checkpoint("models:/classifier@production")

@@ -63,6 +63,39 @@ def test_resume_after_a_crash_continues_exactly(make_config, tmp_path, monkeypat
         torch.testing.assert_close(a[name], b[name], rtol=0, atol=0, msg=name)
 
 
+class Recorder:
+    """A training callback that notes what it is told."""
+
+    def __init__(self):
+        self.calls = []
+
+    def on_train_start(self, cfg):
+        self.calls.append(("start", cfg.train.epochs))
+
+    def on_epoch_end(self, record):
+        self.calls.append(("epoch", record["epoch"]))
+
+    def on_train_end(self, result):
+        self.calls.append(("end", None if result is None else result.epochs_completed))
+
+
+def test_callbacks_hear_the_start_each_epoch_and_the_result(make_config):
+    recorder = Recorder()
+    train(make_config("train.epochs=2"), callbacks=[recorder])
+    assert recorder.calls == [("start", 2), ("epoch", 1), ("epoch", 2), ("end", 2)]
+
+
+def test_callbacks_hear_a_failed_run_end_without_a_result(make_config, monkeypatch):
+    def crash(state, path):
+        raise KeyboardInterrupt("simulated crash at the first save")
+
+    monkeypatch.setattr(train_module, "save_checkpoint", crash)
+    recorder = Recorder()
+    with pytest.raises(KeyboardInterrupt):
+        train(make_config(), callbacks=[recorder])
+    assert recorder.calls == [("start", 1), ("end", None)]
+
+
 def test_early_stopping_ends_the_run_when_val_accuracy_stalls(make_config):
     cfg = make_config("train.epochs=30", "train.patience=1", "train.lr=0.000001")
     result = train(cfg)

@@ -1,6 +1,7 @@
 """One command line for the whole lifecycle: data, train, evaluate, predict, serve, export, demo, openapi."""
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -13,6 +14,21 @@ from .inference.export import ExportError
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("configs/default.yaml")
+
+
+def _load_mlops_cli():
+    """The intermediate tier's commands and training callbacks, or None in a project without them."""
+    try:
+        return importlib.import_module(f"{__package__}.mlops.cli")
+    except ModuleNotFoundError as error:
+        if error.name not in (f"{__package__}.mlops", f"{__package__}.mlops.cli"):
+            raise
+        return None
+
+
+MLOPS = _load_mlops_cli()
+# Failures that end a command with a one-line message and exit code 2, not a traceback.
+EXPECTED_ERRORS = (ConfigError, ExportError, FileNotFoundError, ValueError, *(MLOPS.ERRORS if MLOPS else ()))
 
 
 def cmd_make_demo_data(args: argparse.Namespace) -> None:
@@ -29,7 +45,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     resume = None
     if args.resume:
         resume = cfg.train.output_dir / "last.pt" if args.resume == "last" else Path(args.resume)
-    result = train(cfg, resume)
+    result = train(cfg, resume, MLOPS.training_callbacks(args) if MLOPS else ())
     print(
         f"best val accuracy {result.best_accuracy:.4f} after {result.epochs_completed} epochs; "
         f"checkpoints in {result.output_dir}"
@@ -56,9 +72,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from .api.app import create_app
+    from .inference.predict import Predictor
 
+    # Loaded before the server starts, so a bad path or registry alias ends with a one-line error.
+    predictor = Predictor.from_checkpoint(args.checkpoint, args.device)
     app = create_app(
-        args.checkpoint,
+        predictor=predictor,
         device=args.device,
         candidate=args.candidate,
         candidate_share=args.candidate_share,
@@ -212,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, default=Path("runs/demo"))
     p.add_argument("--port", type=int, default=0, help="API port (0 picks a free one)")
     p.set_defaults(run=cmd_demo)
+    if MLOPS:
+        MLOPS.add_commands(commands)
     return parser
 
 
@@ -222,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     try:
         args.run(args)
-    except (ConfigError, ExportError, FileNotFoundError, ValueError) as error:
+    except EXPECTED_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
 

@@ -7,8 +7,10 @@ checkpoint continues exactly as if the run had never stopped.
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -38,6 +40,20 @@ class TrainResult:
     history: list[dict]
 
 
+class TrainingCallback(Protocol):
+    """What the loop tells an observer, such as the intermediate tier's MLflow tracker.
+
+    Called on rank 0 only. `on_train_end` gets None when training failed, after the callbacks
+    that had started; an exception raised by a callback stops training with that error.
+    """
+
+    def on_train_start(self, cfg: Config) -> None: ...
+
+    def on_epoch_end(self, record: dict) -> None: ...
+
+    def on_train_end(self, result: TrainResult | None) -> None: ...
+
+
 def warmup_cosine(warmup_steps: int, total_steps: int):
     """LR factor per optimizer step: linear warmup, then cosine decay to zero."""
 
@@ -50,16 +66,30 @@ def warmup_cosine(warmup_steps: int, total_steps: int):
     return factor
 
 
-def train(cfg: Config, resume: Path | None = None) -> TrainResult:
+def train(cfg: Config, resume: Path | None = None, callbacks: Sequence[TrainingCallback] = ()) -> TrainResult:
     """Train per `cfg`; with `resume`, continue from that checkpoint (usually `last.pt`)."""
     context = distributed.setup(cfg.train.device)
+    observers = list(callbacks) if context.is_main else []
+    started = []
     try:
-        return _train(cfg, resume, context)
+        for observer in observers:
+            observer.on_train_start(cfg)
+            started.append(observer)
+        result = _train(cfg, resume, context, observers)
+    except BaseException:
+        for observer in started:
+            observer.on_train_end(None)
+        raise
     finally:
         distributed.teardown(context)
+    for observer in observers:
+        observer.on_train_end(result)
+    return result
 
 
-def _train(cfg: Config, resume: Path | None, ctx: distributed.Distributed) -> TrainResult:
+def _train(
+    cfg: Config, resume: Path | None, ctx: distributed.Distributed, observers: list[TrainingCallback]
+) -> TrainResult:
     device, out = ctx.device, Path(cfg.train.output_dir)
     precision = resolve_precision(cfg.train.precision, device)
     seed_everything(cfg.train.seed)
@@ -145,6 +175,8 @@ def _train(cfg: Config, resume: Path | None, ctx: distributed.Distributed) -> Tr
             if improved:
                 save_checkpoint(state, out / "best.pt")
             atomic_write_json(out / "history.json", history)
+            for observer in observers:
+                observer.on_epoch_end(history[-1])
             log.info(
                 "epoch %d/%d train_loss=%.4f val_accuracy=%.4f%s",
                 epoch + 1,
