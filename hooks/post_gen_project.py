@@ -60,6 +60,7 @@ runs/
 *.onnx
 mlruns/
 mlruns.db
+mlartifacts/
 .dvc/cache/
 .dvc/tmp/
 """
