@@ -4,6 +4,7 @@ Everything is small enough for a laptop CPU: 32-pixel images, one epoch, no deco
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -126,3 +127,28 @@ def live_server(trained_checkpoint) -> str:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dev_tool():
+    """Find a command on PATH or next to this Python, where the dev extras install it."""
+
+    def find(name: str) -> str:
+        found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+        if found is None:
+            pytest.fail(f"{name} was not found on PATH or next to {sys.executable}: pip install -e '.[dev]'")
+        return found
+
+    return find
+
+
+@pytest.fixture(scope="session")
+def assert_valid_per_schema(dev_tool):
+    """Check a file against one of check-jsonschema's built-in schemas (they work offline)."""
+
+    def check(schema: str, path: Path) -> None:
+        command = [dev_tool("check-jsonschema"), "--builtin-schema", schema, str(path)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return check

@@ -7,7 +7,6 @@ they use); the workflow is validated against GitHub's published schema.
 import importlib
 import json
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,16 +19,6 @@ PROJECT = Path(__file__).resolve().parents[1]
 PACKAGE = "{{ cookiecutter.package_name }}"
 DOCKERFILES = {flavour: PROJECT / "docker" / f"Dockerfile.{flavour}" for flavour in ("cpu", "cuda")}
 WORKFLOW = PROJECT / ".github" / "workflows" / "ci.yml"
-
-
-def tool(name: str) -> str:
-    """A command from PATH, or from the running Python's bin folder (where the dev extras put it)."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(
-            f"{name} was not found on PATH or next to {sys.executable}; install the dev extras: pip install -e '.[dev]'"
-        )
-    return found
 
 
 def instructions(dockerfile: Path) -> list[tuple[str, str]]:
@@ -119,9 +108,9 @@ def ignored_by_docker(path: str) -> bool:
 
 
 @pytest.mark.parametrize("flavour", DOCKERFILES)
-def test_dockerfile_passes_hadolint(flavour):
+def test_dockerfile_passes_hadolint(flavour, dev_tool):
     result = subprocess.run(
-        [tool("hadolint"), "--no-color", str(DOCKERFILES[flavour])], capture_output=True, text=True, cwd=PROJECT
+        [dev_tool("hadolint"), "--no-color", str(DOCKERFILES[flavour])], capture_output=True, text=True, cwd=PROJECT
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -234,13 +223,8 @@ def test_build_context_leaves_out_environments_secrets_data_models_and_caches(pa
 # --- CI workflow ------------------------------------------------------------------------------
 
 
-def test_ci_workflow_is_valid_per_the_github_workflow_schema():
-    result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_ci_workflow_is_valid_per_the_github_workflow_schema(assert_valid_per_schema):
+    assert_valid_per_schema("vendor.github-workflows", WORKFLOW)
 
 
 def test_ci_workflow_keeps_github_expressions_through_template_rendering():

@@ -27,17 +27,6 @@ SCRIPTS = sorted(DEPLOYMENT.glob("*.sh"))
 SMOKE_CHECK = DEPLOYMENT / "smoke_check.sh"
 
 
-def tool(name: str) -> str:
-    """A command from PATH, or from the running Python's bin folder (where the dev extras put it)."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(
-            f"{name} was not found on PATH or next to {sys.executable}; "
-            "install the dev extras (pip install -e '.[dev]') or the system package"
-        )
-    return found
-
-
 def script_env(**extra: str) -> dict[str, str]:
     """The environment with this Python's bin folder first, so `python3` means this interpreter."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -45,7 +34,8 @@ def script_env(**extra: str) -> dict[str, str]:
 
 
 def smoke_check(base_url: str, image: Path, **extra: str) -> subprocess.CompletedProcess:
-    tool("curl")
+    if shutil.which("curl") is None:
+        pytest.fail("deployment/smoke_check.sh needs curl on PATH")
     return subprocess.run(
         [str(SMOKE_CHECK), base_url, str(image)], env=script_env(**extra), capture_output=True, text=True, timeout=120
     )
@@ -68,13 +58,8 @@ def a_demo_image(demo_data: Path) -> Path:
 # --- Compose --------------------------------------------------------------------------------
 
 
-def test_compose_file_is_valid_per_the_compose_spec():
-    result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_compose_file_is_valid_per_the_compose_spec(assert_valid_per_schema):
+    assert_valid_per_schema("vendor.compose-spec", COMPOSE)
 
 
 def test_every_compose_service_builds_from_a_dockerfile_that_exists_in_the_project():
@@ -128,8 +113,8 @@ def test_the_kit_has_its_three_scripts():
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
-def test_every_script_passes_shellcheck(script):
-    result = subprocess.run([tool("shellcheck"), "--severity=style", str(script)], capture_output=True, text=True)
+def test_every_script_passes_shellcheck(script, dev_tool):
+    result = subprocess.run([dev_tool("shellcheck"), "--severity=style", str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -28,14 +28,6 @@ SECRET_VALUE = re.compile(
 )
 
 
-def tool(name: str) -> str:
-    """A command from PATH, or from the running Python's bin folder (where the dev extras put it)."""
-    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(f"{name} was not found on PATH or next to {sys.executable}; install the dev extras")
-    return found
-
-
 def read_env_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines of a .env file; blank lines and # comments are skipped, anything else fails."""
     values = {}
@@ -174,14 +166,14 @@ def test_env_files_are_ignored_by_git_and_the_examples_are_not(tmp_path):
     gitignore = PROJECT / ".gitignore"
     assert gitignore.is_file(), "the project has no .gitignore (the template's hook writes it)"
     shutil.copy(gitignore, tmp_path / ".gitignore")
-    subprocess.run([tool("git"), "init", "--quiet"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "init", "--quiet"], cwd=tmp_path, check=True)
     for name in NAMES:
         (tmp_path / "environments" / name).mkdir(parents=True)
         for file in (".env", ".env.example"):
             (tmp_path / "environments" / name / file).write_text("APP_ENV=x\n")
 
     def ignored(path: str) -> bool:
-        return subprocess.run([tool("git"), "check-ignore", "--quiet", path], cwd=tmp_path).returncode == 0
+        return subprocess.run(["git", "check-ignore", "--quiet", path], cwd=tmp_path).returncode == 0
 
     for name in NAMES:
         assert ignored(f"environments/{name}/.env"), f"environments/{name}/.env would be committed"
@@ -195,13 +187,8 @@ def compose() -> dict:
     return yaml.safe_load(COMPOSE.read_text())
 
 
-def test_local_compose_file_is_valid_per_the_compose_spec():
-    result = subprocess.run(
-        [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_local_compose_file_is_valid_per_the_compose_spec(assert_valid_per_schema):
+    assert_valid_per_schema("vendor.compose-spec", COMPOSE)
 
 
 def test_local_compose_runs_the_api_and_an_mlflow_server_both_with_health_checks():
