@@ -9,7 +9,8 @@ from {{ cookiecutter.package_name }}.cli import build_parser, main
 
 def test_every_lifecycle_command_is_available():
     commands = build_parser()._subparsers._group_actions[0].choices
-    assert {"make-demo-data", "train", "evaluate", "predict", "serve", "export", "demo", "openapi"} <= set(commands)
+    lifecycle = {"make-demo-data", "train", "evaluate", "predict", "bench", "serve", "export", "demo", "openapi"}
+    assert lifecycle <= set(commands)
 
 
 def test_openapi_writes_the_same_sorted_schema_every_time_without_a_model(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""One command line for the whole lifecycle: data, train, evaluate, predict, serve, export, demo, openapi."""
+"""One command line for the whole lifecycle: data, train, evaluate, predict, bench, serve, export, demo, openapi."""
 
 import argparse
 import importlib
@@ -66,6 +66,24 @@ def cmd_predict(args: argparse.Namespace) -> None:
     predictions = predict_files(predictor, args.inputs, args.batch_size, args.workers, args.top_k)
     write_predictions(predictions, args.out)
     print(f"{len(predictions.results)} predictions, {len(predictions.errors)} unreadable files -> {args.out}")
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    from .bench import BenchSettings, run_bench
+
+    settings = BenchSettings(
+        backbone=args.backbone,
+        image_size=args.image_size,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        device=args.device,
+        precision=args.precision,
+        images=args.images,
+        compile=args.compile,
+        train=args.train,
+        corpus_root=args.corpus_root,
+    )
+    print(json.dumps(run_bench(settings), indent=2))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -207,6 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-k", type=int, default=3)
     loader_options(p)
     p.set_defaults(run=cmd_predict)
+
+    p = commands.add_parser("bench", help="images/s of predict (or --train) against its ceilings, as JSON")
+    p.add_argument("--backbone", default="{{ cookiecutter.backbone }}")
+    p.add_argument("--image-size", type=int, default={{ cookiecutter.image_size }})
+    p.add_argument("--precision", default="auto", help="auto (bf16 on recent GPUs, else fp32), bf16, fp16, fp32")
+    p.add_argument("--images", type=int, default=512, help="synthetic JPEGs in the corpus")
+    p.add_argument("--corpus-root", type=Path, default=Path("runs/bench"), help="the corpus is cached here")
+    p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
+    p.add_argument("--train", action="store_true", help="training throughput instead of inference")
+    loader_options(p)
+    p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("serve", help="serve the model over HTTP")
     p.add_argument("--checkpoint", type=Path, required=True)
