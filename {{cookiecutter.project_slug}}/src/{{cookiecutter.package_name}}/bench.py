@@ -27,7 +27,7 @@ from .data.dataset import ImageDataset, make_loader
 from .inference.predict import Predictor, predict_files
 from .models.classifier import IMAGENET_MEAN, IMAGENET_STD, Classifier
 from .training.distributed import Distributed
-from .training.train import _train_epoch
+from .training.train import train_epoch
 from .utils.device import autocast, resolve_precision, select_device, to_device
 
 NUM_CLASSES = 10
@@ -169,7 +169,7 @@ def _project(model, paths, samples, s: BenchSettings, device, precision, optimiz
     def epoch(subset):
         dataset = ImageDataset(subset, s.image_size, train=True)
         loader = make_loader(dataset, s.batch_size, s.workers, device, drop_last=drop_last)
-        _train_epoch(model, loader, optimizer, scheduler, scaler, precision, context, len(loader), "bench")
+        train_epoch(model, loader, optimizer, scheduler, scaler, precision, context, len(loader), "bench")
 
     epoch(samples[: s.batch_size])  # warm-up
     trained = len(samples) // s.batch_size * s.batch_size if drop_last else len(samples)

@@ -134,7 +134,7 @@ def _train(
         started = time.perf_counter()
         seed_everything(cfg.train.seed + 1000 * epoch + ctx.rank)
         sampler.set_epoch(epoch)
-        loss = _train_epoch(
+        loss = train_epoch(
             wrapped,
             train_loader,
             optimizer,
@@ -190,7 +190,8 @@ def _train(
     return TrainResult(best, len(history), out, history)
 
 
-def _train_epoch(model, loader, optimizer, scheduler, scaler, precision, ctx, max_steps, label) -> float:
+def train_epoch(model, loader, optimizer, scheduler, scaler, precision, ctx, max_steps, label) -> float:
+    """One pass of optimizer steps; returns the mean training loss over all ranks (`bench` times it too)."""
     model.train()
     device = ctx.device
     # The bar shows on rank 0 in a terminal only (disable=None turns it off in CI logs).
