@@ -72,6 +72,7 @@ EXPECTED_CORE = {
     "tests/test_dataset.py",
     "tests/test_evaluate.py",
     "tests/test_export.py",
+    "tests/test_gpu.py",
     "tests/test_image.py",
     "tests/test_model.py",
     "tests/test_notebook.py",

@@ -143,3 +143,34 @@ def test_two_process_torchrun_training_runs_and_rank_zero_saves(tiny_config, pro
     assert state["epoch"] == 1 and len(state["history"]) == 2
     assert sorted(p.name for p in out.iterdir()) == ["best.pt", "config.yaml", "history.json", "last.pt"]
     assert completed.stderr.count("epoch 2/2 train_loss") == 1  # only rank 0 logs
+
+
+def test_epoch_seeds_differ_for_every_seed_epoch_and_rank():
+    from {{ cookiecutter.package_name }}.utils.seeding import epoch_seed
+
+    seeds = {epoch_seed(seed, epoch, rank) for seed in (0, 1, 1000) for epoch in range(3) for rank in range(2)}
+    assert len(seeds) == 18
+    assert epoch_seed(0, 1, 0) == epoch_seed(0, 1, 0)
+
+
+class _Recorder:
+    def __init__(self, log, fail_at_end=False):
+        self.log, self.fail_at_end = log, fail_at_end
+
+    def on_train_start(self, cfg):
+        pass
+
+    def on_epoch_end(self, record):
+        pass
+
+    def on_train_end(self, result):
+        self.log.append(result is not None)
+        if self.fail_at_end:
+            raise RuntimeError("callback failed")
+
+
+def test_every_callback_is_ended_even_when_an_earlier_one_fails(tiny_config):
+    ended = []
+    with pytest.raises(RuntimeError, match="callback failed"):
+        train(tiny_config, callbacks=[_Recorder(ended, fail_at_end=True), _Recorder(ended)])
+    assert ended == [True, False]  # the second one is told the run failed, and is still closed

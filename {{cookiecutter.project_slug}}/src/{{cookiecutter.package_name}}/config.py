@@ -4,6 +4,7 @@ One loader builds every config, in this order (later wins):
     base file (configs/*.yaml) < environment overlay (environments/<APP_ENV>/config.yaml) < --set overrides
 """
 
+import copy
 import logging
 import os
 from pathlib import Path
@@ -77,7 +78,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def config_from_dict(raw: dict[str, Any], overrides: list[str] = (), source: str = "config") -> Config:
-    data = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
+    data = copy.deepcopy(raw)  # overrides must never write into the caller's mapping
     for text in overrides:
         keys, value = parse_override(text)
         node = data

@@ -101,7 +101,7 @@ def collate(samples: list[Sample]) -> Batch:
 
 
 def _worker_init(_worker_id: int) -> None:
-    # One OpenCV thread per worker: the workers already use every core between them.
+    # OpenCV runs single-threaded in each worker: the workers already use every core between them.
     cv2.setNumThreads(0)
 
 

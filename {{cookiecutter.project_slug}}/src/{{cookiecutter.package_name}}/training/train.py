@@ -25,7 +25,7 @@ from ..models.checkpoint import load_checkpoint, save_checkpoint
 from ..models.classifier import Classifier
 from ..utils.atomic import atomic_write_json, atomic_write_text
 from ..utils.device import autocast, resolve_precision, to_device
-from ..utils.seeding import seed_everything
+from ..utils.seeding import epoch_seed, seed_everything
 from . import distributed
 from .evaluate import confusion_matrix, summarize
 
@@ -77,14 +77,27 @@ def train(cfg: Config, resume: Path | None = None, callbacks: Sequence[TrainingC
             started.append(observer)
         result = _train(cfg, resume, context, observers)
     except BaseException:
-        for observer in started:
-            observer.on_train_end(None)
+        _end_all(started, None)
         raise
     finally:
         distributed.teardown(context)
-    for observer in observers:
-        observer.on_train_end(result)
+    _end_all(observers, result)
     return result
+
+
+def _end_all(observers: Sequence[TrainingCallback], result: TrainResult | None) -> None:
+    """Give every observer its `on_train_end`, even when an earlier one fails (it may hold an open
+    run that must be closed); the first failure is raised after all of them have been called."""
+    failure = None
+    for observer in observers:
+        try:
+            observer.on_train_end(result)
+        except Exception as error:
+            log.exception("training callback %s failed at the end of training", type(observer).__name__)
+            failure = failure or error
+            result = None  # the observers after a failed one see a failed run
+    if failure is not None:
+        raise failure
 
 
 def _train(
@@ -132,7 +145,7 @@ def _train(
         if stale >= cfg.train.patience:
             break
         started = time.perf_counter()
-        seed_everything(cfg.train.seed + 1000 * epoch + ctx.rank)
+        seed_everything(epoch_seed(cfg.train.seed, epoch, ctx.rank))
         sampler.set_epoch(epoch)
         loss = train_epoch(
             wrapped,
