@@ -91,12 +91,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from .api.app import create_app
     from .inference.predict import Predictor
-    from .models.checkpoint import load_checkpoint
 
-    # Loaded before the server starts, so a bad path or registry alias ends with a one-line error.
+    # Loaded before the server starts (the candidate too, by create_app), so a bad path or
+    # registry alias ends with a one-line error.
     predictor = Predictor.from_checkpoint(args.checkpoint, args.device)
-    if args.candidate:
-        load_checkpoint(args.candidate)  # the same fail-fast check for the candidate
     app = create_app(
         predictor=predictor,
         device=args.device,

@@ -51,17 +51,23 @@ def create_app(
 
     With a `candidate` (a checkpoint path or a registry ref), `candidate_share` of the requests
     also go to it: in `ab` mode it answers them, in `shadow` mode it only runs and is logged.
+    A caller that passes a loaded `predictor` gets the candidate loaded here and now too, so a bad
+    candidate fails before any server starts.
     """
-    rollout, settings = None, None
+    rollout_module, settings, loaded_rollout = None, None, None
     if candidate:
-        rollout = _rollout_module()
-        settings = rollout.RolloutSettings(str(candidate), candidate_share, rollout_mode)
+        rollout_module = _rollout_module()
+        settings = rollout_module.RolloutSettings(str(candidate), candidate_share, rollout_mode)
+        if predictor is not None:
+            loaded_rollout = rollout_module.Rollout.load(predictor, settings, device)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         primary = predictor or await run_in_threadpool(Predictor.from_checkpoint, checkpoint, device)
-        if rollout is not None:
-            app.state.rollout = await run_in_threadpool(rollout.Rollout.load, primary, settings, device)
+        if rollout_module is not None:
+            app.state.rollout = loaded_rollout or await run_in_threadpool(
+                rollout_module.Rollout.load, primary, settings, device
+            )
         app.state.predictor = primary
         yield
         app.state.predictor = None
