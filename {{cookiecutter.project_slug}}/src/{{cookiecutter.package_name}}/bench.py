@@ -107,7 +107,12 @@ def _timed(run, count: int, device: torch.device) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _step(model, images, labels, optimizer, device, precision) -> None:
+def _scaler(device, precision) -> torch.amp.GradScaler:
+    """Loss scaling for fp16 only, as in `train` (a disabled scaler passes everything through)."""
+    return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+
+
+def _step(model, images, labels, optimizer, scaler, device, precision) -> None:
     """One inference batch, or with an optimizer one training step (forward, backward, update)."""
     if optimizer is None:
         with torch.inference_mode(), autocast(device, precision):
@@ -116,20 +121,22 @@ def _step(model, images, labels, optimizer, device, precision) -> None:
     with autocast(device, precision):
         loss = F.cross_entropy(model(images), labels)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
 
 
 def _model_only(model, s: BenchSettings, device, precision, optimizer) -> float:
     images = torch.randint(0, 256, (s.batch_size, 3, s.image_size, s.image_size), dtype=torch.uint8)
     images, labels = to_device(images, device), torch.arange(s.batch_size, device=device) % NUM_CLASSES
     steps = max(1, math.ceil(s.images / s.batch_size))
+    scaler = _scaler(device, precision)
     for _ in range(2):
-        _step(model, images, labels, optimizer, device, precision)
+        _step(model, images, labels, optimizer, scaler, device, precision)
 
     def run():
         for _ in range(steps):
-            _step(model, images, labels, optimizer, device, precision)
+            _step(model, images, labels, optimizer, scaler, device, precision)
 
     return _timed(run, steps * s.batch_size, device)
 
@@ -145,11 +152,12 @@ def _naive(paths, s: BenchSettings, device, train: bool) -> float:
     optimizer = torch.optim.AdamW(net.parameters(), lr=1e-4) if train else None
     loader = DataLoader(_PilDataset(paths, s.image_size, train), batch_size=NAIVE_BATCH, num_workers=0)
     warm = torch.randn(2, 3, s.image_size, s.image_size, device=device)
-    _step(net, warm, torch.zeros(2, dtype=torch.long, device=device), optimizer, device, "fp32")
+    scaler = _scaler(device, "fp32")
+    _step(net, warm, torch.zeros(2, dtype=torch.long, device=device), optimizer, scaler, device, "fp32")
 
     def run():
         for images, labels in loader:
-            _step(net, images.to(device), labels.to(device), optimizer, device, "fp32")
+            _step(net, images.to(device), labels.to(device), optimizer, scaler, device, "fp32")
 
     return _timed(run, len(paths), device)
 
@@ -162,7 +170,7 @@ def _project(model, paths, samples, s: BenchSettings, device, precision, optimiz
         return _timed(lambda: predict_files(predictor, paths, s.batch_size, s.workers), len(paths), device)
     context = Distributed(0, 1, device)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
-    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+    scaler = _scaler(device, precision)
 
     drop_last = len(samples) > s.batch_size  # as `train` does: every step sees a full batch
 
