@@ -132,6 +132,9 @@ def load_test(
     """Wait for `/ready`, then one `run_load` per concurrency. Every setting is checked before anything is sent."""
     for concurrency in concurrencies:
         _check_counts(concurrency, requests)
-    wait_until_ready(base_url, ready_timeout)
+    try:
+        wait_until_ready(base_url, ready_timeout)
+    except TimeoutError as error:  # a ValueError, so the command line ends with one line, not a traceback
+        raise ValueError(f"{error}: start `serve` first, or check the URL") from None
     runs = [run_load(base_url, image, concurrency, requests, content_type) for concurrency in concurrencies]
     return {"url": base_url, "runs": runs}
