@@ -51,6 +51,14 @@ def no_environment_selected():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory):
+    """ONNX graphs exported for the CPU backend are cached per test session, not in your home."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ONNX_CACHE_DIR", str(tmp_path_factory.mktemp("onnx-cache")))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def untracked_training():
     """`train` commands run untracked in tests: the intermediate tier would log each to MLflow in
     the working folder. The tracking tests in mlops/tests turn it back on where they need it."""

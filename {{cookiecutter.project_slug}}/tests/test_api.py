@@ -97,7 +97,8 @@ class BrokenPredictor:
 
 
 def test_an_unexpected_error_is_a_logged_500_that_reveals_nothing(caplog):
-    with TestClient(create_app(predictor=BrokenPredictor())) as broken, caplog.at_level(logging.ERROR):
+    app = create_app(predictor=BrokenPredictor(), max_batch_size=1)
+    with TestClient(app) as broken, caplog.at_level(logging.ERROR):
         body = assert_error(broken.post("/v1/predict", files=upload()), 500, "internal_error")
     assert "secret" not in body["message"]
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]

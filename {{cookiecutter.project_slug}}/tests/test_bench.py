@@ -23,9 +23,22 @@ def test_bench_prints_every_figure_its_ratios_and_the_machine_as_one_json_docume
     ceiling = min(figures["model_only"], figures["decode_only"])
     assert report["ratios"]["project_vs_naive"] == pytest.approx(figures["project"] / figures["naive"], rel=0.01)
     assert report["ratios"]["project_vs_ceiling"] == pytest.approx(figures["project"] / ceiling, rel=0.01)
-    assert report["settings"]["precision"] == "fp32" and report["settings"]["images"] == 6
+    settings = report["settings"]
+    assert (settings["precision"], settings["images"]) == ("fp32", 6)
+    assert (settings["backend"], settings["decode"]) == ("onnxruntime", "opencv")  # what predict picks on a CPU
     assert report["machine"]["cpu_count"] >= 1 and report["machine"]["gpu"] is None
-    assert {"torch", "torchvision", "opencv", "python"} <= set(report["machine"])
+    assert {"torch", "torchvision", "opencv", "onnxruntime", "python"} <= set(report["machine"])
+
+
+def test_bench_measures_the_backend_it_is_given(tmp_path, capsys):
+    report = run_bench(capsys, tmp_path, "--workers", "0", "--backend", "torch")
+    assert report["settings"]["backend"] == "torch" and all(v > 0 for v in report["images_per_second"].values())
+
+
+def test_bench_refuses_to_compile_an_onnxruntime_model(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        run_bench(capsys, tmp_path, "--backend", "onnxruntime", "--compile")
+    assert exit_info.value.code == 2 and "--compile compiles the PyTorch model" in capsys.readouterr().err
 
 
 def test_bench_train_measures_the_training_step_against_its_ceilings(tmp_path, capsys):
@@ -36,8 +49,11 @@ def test_bench_train_measures_the_training_step_against_its_ceilings(tmp_path, c
 
 
 def test_bench_parses_compile_precision_and_workers_without_running():
-    args = build_parser().parse_args(["bench", "--compile", "--precision", "bf16", "--workers", "3"])
+    args = build_parser().parse_args(
+        ["bench", "--compile", "--precision", "bf16", "--workers", "3", "--decode", "nvjpeg"]
+    )
     assert (args.compile, args.precision, args.workers, args.train) == (True, "bf16", 3, False)
+    assert (args.backend, args.decode) == ("auto", "nvjpeg")
 
 
 def test_the_corpus_is_made_once_and_only_missing_images_are_rewritten(tmp_path):

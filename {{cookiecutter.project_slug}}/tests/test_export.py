@@ -18,7 +18,6 @@ def test_torchscript_export_matches_pytorch_and_records_the_input_contract(train
 
 
 def test_onnx_export_runs_in_onnxruntime_with_any_batch_size(trained_checkpoint, tmp_path):
-    pytest.importorskip("onnxruntime", reason="ONNX export needs the [export] extra")
     import onnxruntime
 
     info = export(trained_checkpoint, tmp_path, ("onnx",))

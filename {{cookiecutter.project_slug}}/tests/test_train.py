@@ -111,6 +111,15 @@ def test_a_tiny_model_learns_the_shapes_clearly_better_than_chance(make_config, 
 
 
 @pytest.mark.slow
+def test_a_compiled_training_step_learns_and_saves_a_plain_checkpoint(make_config):
+    result = train(make_config("train.compile=true", "train.epochs=2", "data.augment=false"))
+    losses = [epoch["train_loss"] for epoch in result.history]
+    assert len(losses) == 2 and all(loss == loss for loss in losses)  # finite, not NaN
+    weights = load_checkpoint(result.output_dir / "best.pt")["model"]
+    assert not [key for key in weights if key.startswith("_orig_mod.")]  # loads into an uncompiled model
+
+
+@pytest.mark.slow
 def test_two_process_torchrun_training_runs_and_rank_zero_saves(tiny_config, project_root, package_env, tmp_path):
     out = tmp_path / "ddp"
     command = [

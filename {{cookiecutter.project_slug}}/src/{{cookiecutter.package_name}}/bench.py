@@ -2,9 +2,13 @@
 
 Four figures, measured in one process on one synthetic JPEG corpus:
     model_only   the model on a batch already on the device (the compute ceiling)
-    decode_only  the project's loader alone: OpenCV decode + resize in all workers (the CPU ceiling)
+    decode_only  the project's loader alone: OpenCV decode + resize in all workers (the CPU ceiling),
+                 or with the nvjpeg decoder file reads in the workers and decode + resize on the GPU
     naive        PIL + torchvision transforms, no workers, fp32, batch 64 (the tutorial loop)
     project      `predict_files` end to end, or with `train=True` the training step and its loader
+
+For inference, `model_only` and `project` run the backend `predict` would pick (ONNX Runtime on a
+CPU, PyTorch on a GPU) unless one is named.
 """
 
 import math
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import onnxruntime
 import torch
 import torch.nn.functional as F
 import torchvision
@@ -24,6 +29,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms as T
 
 from .data.dataset import ImageDataset, make_loader
+from .data.device_decode import EncodedDataset, collate_encoded, decoded_batches, resolve_decoder
 from .inference.predict import Predictor, predict_files
 from .models.classifier import IMAGENET_MEAN, IMAGENET_STD, Classifier
 from .training.distributed import Distributed
@@ -43,6 +49,8 @@ class BenchSettings:
     device: str = "auto"
     precision: str = "auto"
     images: int = 512
+    backend: str = "auto"
+    decode: str = "auto"
     compile: bool = False
     train: bool = False
     corpus_root: Path = Path("runs/bench")
@@ -141,8 +149,12 @@ def _model_only(model, s: BenchSettings, device, precision, optimizer) -> float:
     return _timed(run, steps * s.batch_size, device)
 
 
-def _decode_only(samples, s: BenchSettings, device) -> float:
-    loader = make_loader(ImageDataset(samples, s.image_size, train=s.train), s.batch_size, s.workers, device)
+def _decode_only(samples, s: BenchSettings, device, decoder: str) -> float:
+    if decoder == "nvjpeg":
+        encoded = make_loader(EncodedDataset(samples), s.batch_size, s.workers, device, collate_fn=collate_encoded)
+        loader = decoded_batches(encoded, s.image_size, device)
+    else:
+        loader = make_loader(ImageDataset(samples, s.image_size, train=s.train), s.batch_size, s.workers, device)
     return _timed(lambda: sum(len(batch.indices) for batch in loader), len(samples), device)
 
 
@@ -162,12 +174,16 @@ def _naive(paths, s: BenchSettings, device, train: bool) -> float:
     return _timed(run, len(paths), device)
 
 
-def _project(model, paths, samples, s: BenchSettings, device, precision, optimizer) -> float:
-    if optimizer is None:
-        predictor = Predictor(model, [f"class_{i}" for i in range(NUM_CLASSES)], s.image_size, device, precision)
-        # Warm up on one full batch and one of the last batch's size: torch.compile meets both shapes.
-        predict_files(predictor, paths[: s.batch_size + len(paths) % s.batch_size], s.batch_size, s.workers)
-        return _timed(lambda: predict_files(predictor, paths, s.batch_size, s.workers), len(paths), device)
+def _predict(predictor: Predictor, paths, s: BenchSettings) -> float:
+    def run(subset):
+        predict_files(predictor, subset, s.batch_size, s.workers, decode=s.decode)
+
+    # Warm up on one full batch and one of the last batch's size: torch.compile meets both shapes.
+    run(paths[: s.batch_size + len(paths) % s.batch_size])
+    return _timed(lambda: run(paths), len(paths), predictor.device)
+
+
+def _train(model, samples, s: BenchSettings, device, precision, optimizer) -> float:
     context = Distributed(0, 1, device)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
     scaler = _scaler(device, precision)
@@ -193,6 +209,7 @@ def machine(device: torch.device) -> dict:
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
         "opencv": cv2.__version__,
+        "onnxruntime": onnxruntime.__version__,
         "platform": platform.platform(),
     }
 
@@ -201,24 +218,39 @@ def run_bench(s: BenchSettings) -> dict:
     """Measure the four figures and return them with their ratios, the settings and the machine."""
     device = select_device(s.device)
     precision = resolve_precision(s.precision, device)
+    decoder = "opencv" if s.train else resolve_decoder(s.decode, device)
     paths = sorted(make_corpus(s.corpus_root, s.images).glob("*.jpg"))
     samples = [(path, i % NUM_CLASSES) for i, path in enumerate(paths)]
     torch.manual_seed(0)
-    model = Classifier(s.backbone, NUM_CLASSES).to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    model.train(s.train)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4) if s.train else None
-    if s.compile:
-        model = torch.compile(model)
+    model = Classifier(s.backbone, NUM_CLASSES)
+    backend = "torch"
+    if s.train:
+        model = model.to(device).train()
+        if device.type == "cuda":  # as `train` does
+            model = model.to(memory_format=torch.channels_last)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        model = torch.compile(model) if s.compile else model
+    else:
+        optimizer = None
+        if s.compile and s.backend == "onnxruntime":
+            raise ValueError("--compile compiles the PyTorch model: use it with --backend torch or auto")
+        names = [f"class_{i}" for i in range(NUM_CLASSES)]
+        backend = "torch" if s.compile else s.backend
+        predictor = Predictor(model, names, s.image_size, device, precision, backend)
+        if s.compile:
+            predictor.model = torch.compile(predictor.model)
+        model, backend, precision = predictor.model, predictor.backend, predictor.precision
 
     figures = {
         "model_only": _model_only(model, s, device, precision, optimizer),
-        "decode_only": _decode_only(samples, s, device),
+        "decode_only": _decode_only(samples, s, device, decoder),
         "naive": _naive(paths, s, device, s.train),
-        "project": _project(model, paths, samples, s, device, precision, optimizer),
+        "project": _train(model, samples, s, device, precision, optimizer)
+        if s.train
+        else _predict(predictor, paths, s),
     }
     ceiling = min(figures["model_only"], figures["decode_only"])
+    settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(s).items()}
     return {
         "mode": "train" if s.train else "predict",
         "images_per_second": {name: round(value, 2) for name, value in figures.items()},
@@ -226,6 +258,6 @@ def run_bench(s: BenchSettings) -> dict:
             "project_vs_naive": round(figures["project"] / figures["naive"], 3),
             "project_vs_ceiling": round(figures["project"] / ceiling, 3),
         },
-        "settings": {**{k: str(v) if isinstance(v, Path) else v for k, v in vars(s).items()}, "precision": precision},
+        "settings": {**settings, "precision": precision, "backend": backend, "decode": decoder},
         "machine": machine(device),
     }

@@ -9,8 +9,11 @@ import threading
 from pathlib import Path
 
 from . import PROJECT_NAME, __version__
+from .api.app import DEFAULT_BATCH_WAIT_MS, DEFAULT_MAX_BATCH_SIZE
 from .config import ConfigError, load_config
+from .data.device_decode import DECODERS
 from .inference.export import ExportError
+from .inference.predict import BACKENDS
 
 log = logging.getLogger(__name__)
 DEFAULT_CONFIG = Path("configs/default.yaml")
@@ -62,8 +65,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def cmd_predict(args: argparse.Namespace) -> None:
     from .inference.predict import Predictor, predict_files, write_predictions
 
-    predictor = Predictor.from_checkpoint(args.checkpoint, args.device)
-    predictions = predict_files(predictor, args.inputs, args.batch_size, args.workers, args.top_k)
+    predictor = Predictor.from_checkpoint(args.checkpoint, args.device, backend=args.backend)
+    predictions = predict_files(predictor, args.inputs, args.batch_size, args.workers, args.top_k, args.decode)
     write_predictions(predictions, args.out)
     print(f"{len(predictions.results)} predictions, {len(predictions.errors)} unreadable files -> {args.out}")
 
@@ -79,6 +82,8 @@ def cmd_bench(args: argparse.Namespace) -> None:
         device=args.device,
         precision=args.precision,
         images=args.images,
+        backend=args.backend,
+        decode=args.decode,
         compile=args.compile,
         train=args.train,
         corpus_root=args.corpus_root,
@@ -94,15 +99,25 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     # Loaded before the server starts (the candidate too, by create_app), so a bad path or
     # registry alias ends with a one-line error.
-    predictor = Predictor.from_checkpoint(args.checkpoint, args.device)
+    predictor = Predictor.from_checkpoint(args.checkpoint, args.device, backend=args.backend)
     app = create_app(
         predictor=predictor,
         device=args.device,
         candidate=args.candidate,
         candidate_share=args.candidate_share,
         rollout_mode=args.rollout_mode,
+        max_batch_size=args.max_batch_size,
+        batch_wait_ms=args.batch_wait_ms,
     )
     uvicorn.run(app, host=args.host, port=args.port)
+
+
+def cmd_load_test(args: argparse.Namespace) -> None:
+    from .api.load_test import image_upload, load_test
+
+    image, content_type = image_upload(args.image)
+    report = load_test(args.url, image, args.concurrency, args.requests, content_type)
+    print(json.dumps(report, indent=2))
 
 
 def cmd_openapi(args: argparse.Namespace) -> None:
@@ -190,6 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--workers", type=int, default=2, help="DataLoader decode workers")
         command.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda, cuda:1, ...")
 
+    def backend_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--backend", choices=BACKENDS, default="auto", help="auto: ONNX Runtime on a CPU, PyTorch on a GPU"
+        )
+
+    def decode_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--decode", choices=DECODERS, default="auto", help="auto: nvjpeg (on the GPU) with CUDA, else opencv"
+        )
+
     p = commands.add_parser("make-demo-data", help="write a synthetic shapes dataset")
     p.add_argument("--out", type=Path, default=Path("data/demo"))
     p.add_argument("--per-class-train", type=int, default=60)
@@ -222,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("predictions.csv"), help=".csv or .json")
     p.add_argument("--top-k", type=int, default=3)
     loader_options(p)
+    backend_option(p)
+    decode_option(p)
     p.set_defaults(run=cmd_predict)
 
     p = commands.add_parser("bench", help="images/s of predict (or --train) against its ceilings, as JSON")
@@ -233,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compile", action="store_true", help="wrap the model in torch.compile")
     p.add_argument("--train", action="store_true", help="training throughput instead of inference")
     loader_options(p)
+    backend_option(p)
+    decode_option(p)
     p.set_defaults(run=cmd_bench)
 
     p = commands.add_parser("serve", help="serve the model over HTTP")
@@ -243,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--candidate", help="a second model (checkpoint or registry ref) for an A/B or shadow rollout")
     p.add_argument("--candidate-share", type=float, default=0.1, help="share of requests sent to the candidate")
     p.add_argument("--rollout-mode", choices=("ab", "shadow"), default="ab", help="candidate answers, or only runs")
+    backend_option(p)
+    p.add_argument(
+        "--max-batch-size", type=int, default=DEFAULT_MAX_BATCH_SIZE, help="images per shared forward pass (1: off)"
+    )
+    p.add_argument(
+        "--batch-wait-ms", type=float, default=DEFAULT_BATCH_WAIT_MS, help="how long a batch waits for more requests"
+    )
     p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("openapi", help="write the API's OpenAPI schema as JSON (no model needed)")
@@ -254,6 +290,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("models/export"))
     p.add_argument("--format", nargs="+", choices=("torchscript", "onnx"), default=["torchscript", "onnx"])
     p.set_defaults(run=cmd_export)
+
+    p = commands.add_parser("load-test", help="throughput and latency of a running API under concurrent requests")
+    p.add_argument("--url", default="http://127.0.0.1:8000", help="base URL of `serve`")
+    p.add_argument("--image", type=Path, help="the image to send (default: a synthetic 500x375 JPEG)")
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 32], help="requests in flight, one run each")
+    p.add_argument("--requests", type=int, default=256, help="counted requests per run, after a short warm-up")
+    p.set_defaults(run=cmd_load_test)
 
     p = commands.add_parser("demo", help="the whole lifecycle on synthetic data, end to end")
     p.add_argument("--config", type=Path, default=Path("configs/demo.yaml"))

@@ -57,6 +57,7 @@ class TrainConfig(_Strict):
     seed: int
     output_dir: Path
     max_steps_per_epoch: int | None = Field(default=None, ge=1)
+    compile: bool = Field(default=False, description="torch.compile the training step (measure with bench --train)")
 
 
 class Config(_Strict):

@@ -20,6 +20,9 @@ from .schemas import ErrorBody
 
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 DEFAULT_CANDIDATE_SHARE = 0.1
+# Concurrent requests share forward passes of up to this many images (1 turns batching off).
+DEFAULT_MAX_BATCH_SIZE = 32
+DEFAULT_BATCH_WAIT_MS = 0.0
 DESCRIPTION = "Image classification. Versioned routes live under /v1; /health and /ready are unversioned probes."
 
 
@@ -46,6 +49,8 @@ def create_app(
     candidate: str | Path | None = None,
     candidate_share: float = DEFAULT_CANDIDATE_SHARE,
     rollout_mode: str = "ab",
+    max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+    batch_wait_ms: float = DEFAULT_BATCH_WAIT_MS,
 ) -> FastAPI:
     """Serve `predictor`, or the model in `checkpoint`, loaded once when the app starts.
 
@@ -53,7 +58,12 @@ def create_app(
     also go to it: in `ab` mode it answers them, in `shadow` mode it only runs and is logged.
     A caller that passes a loaded `predictor` gets the candidate loaded here and now too, so a bad
     candidate fails before any server starts.
+
+    Requests that arrive together share forward passes of up to `max_batch_size` images, gathered
+    for at most `batch_wait_ms` (see inference/batching.py); `max_batch_size=1` runs one per request.
     """
+    if max_batch_size < 1 or batch_wait_ms < 0:
+        raise ValueError(f"max_batch_size={max_batch_size} must be >= 1 and batch_wait_ms={batch_wait_ms} >= 0")
     rollout_module, settings, loaded_rollout = None, None, None
     if candidate:
         rollout_module = _rollout_module()
@@ -68,10 +78,19 @@ def create_app(
             app.state.rollout = loaded_rollout or await run_in_threadpool(
                 rollout_module.Rollout.load, primary, settings, device
             )
+        models = [primary] + ([app.state.rollout.candidate] if app.state.rollout else [])
+        if max_batch_size > 1:
+            for model in models:
+                model.start_batching(max_batch_size, batch_wait_ms)
         app.state.predictor = primary
-        yield
-        app.state.predictor = None
-        app.state.rollout = None
+        try:
+            yield
+        finally:
+            app.state.predictor = None
+            app.state.rollout = None
+            if max_batch_size > 1:
+                for model in models:
+                    model.stop_batching()
 
     app = FastAPI(
         title=PROJECT_NAME,
@@ -92,22 +111,29 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory`, configured by environment variables.
 
-    MODEL_PATH, MAX_UPLOAD_BYTES and DEVICE; for a rollout also CANDIDATE_MODEL, CANDIDATE_SHARE
-    (0 to 1) and ROLLOUT_MODE (`ab` or `shadow`).
+    MODEL_PATH, MAX_UPLOAD_BYTES, DEVICE, MAX_BATCH_SIZE and BATCH_WAIT_MS; for a rollout also
+    CANDIDATE_MODEL, CANDIDATE_SHARE (0 to 1) and ROLLOUT_MODE (`ab` or `shadow`).
     """
-    share = os.environ.get("CANDIDATE_SHARE", str(DEFAULT_CANDIDATE_SHARE))
-    try:
-        candidate_share = float(share)
-    except ValueError:
-        raise ValueError(f"CANDIDATE_SHARE={share!r} must be a number between 0 and 1") from None
     return create_app(
         os.environ.get("MODEL_PATH", "models/demo/best.pt"),
-        max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)),
+        max_upload_bytes=_number("MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES, int),
         device=os.environ.get("DEVICE", "auto"),
         candidate=os.environ.get("CANDIDATE_MODEL") or None,
-        candidate_share=candidate_share,
+        candidate_share=_number("CANDIDATE_SHARE", DEFAULT_CANDIDATE_SHARE, float),
         rollout_mode=os.environ.get("ROLLOUT_MODE", "ab"),
+        max_batch_size=_number("MAX_BATCH_SIZE", DEFAULT_MAX_BATCH_SIZE, int),
+        batch_wait_ms=_number("BATCH_WAIT_MS", DEFAULT_BATCH_WAIT_MS, float),
     )
+
+
+def _number(name: str, default: int | float, kind: type) -> int | float:
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        return kind(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} must be {'an integer' if kind is int else 'a number'}") from None
 
 
 def openapi_json(app: FastAPI) -> str:

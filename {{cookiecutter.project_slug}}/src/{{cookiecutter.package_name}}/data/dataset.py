@@ -5,7 +5,7 @@ another sample, so every image is seen at most once per epoch and predictions ke
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -112,6 +112,7 @@ def make_loader(
     device: torch.device,
     sampler: Sampler | None = None,
     drop_last: bool = False,
+    collate_fn: Callable = collate,
 ) -> DataLoader:
     # Workers are not persistent: each epoch starts them afresh, seeded from the generator the
     # training loop reseeds per epoch, which is what makes `--resume` draw the same augmentations.
@@ -120,7 +121,7 @@ def make_loader(
         batch_size=batch_size,
         sampler=sampler,
         num_workers=num_workers,
-        collate_fn=collate,
+        collate_fn=collate_fn,
         pin_memory=device.type == "cuda",
         worker_init_fn=_worker_init,
         drop_last=drop_last,

@@ -36,21 +36,31 @@ def export_torchscript(model: torch.nn.Module, example: torch.Tensor, path: Path
         return _check_parity("TorchScript", model(check), torch.jit.load(str(path))(check).numpy(), tolerance)
 
 
-def export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path, tolerance: float) -> float:
-    missing = [m for m in ("onnx", "onnxruntime", "onnxscript") if importlib.util.find_spec(m) is None]
+def onnx_model_bytes(model: torch.nn.Module, example: torch.Tensor) -> bytes:
+    """The model as a serialised ONNX graph with a dynamic batch dimension (opset chosen by torch)."""
+    missing = [m for m in ("onnx", "onnxscript") if importlib.util.find_spec(m) is None]
     if missing:
-        raise ExportError(f"ONNX export needs {', '.join(missing)}: pip install -e '.[export]'")
+        raise ExportError(f"ONNX export needs {', '.join(missing)}: pip install onnx onnxscript")
+    try:
+        program = torch.onnx.export(
+            model.eval(),
+            (example,),
+            dynamo=True,
+            verbose=False,
+            input_names=["images"],
+            output_names=["logits"],
+            dynamic_shapes={"images": {0: torch.export.Dim("batch", min=1, max=4096)}},
+        )
+    except Exception as error:  # the exporter raises many types; callers need one
+        raise ExportError(f"ONNX export failed: {error}") from error
+    return program.model_proto.SerializeToString()
+
+
+def export_onnx(model: torch.nn.Module, example: torch.Tensor, path: Path, tolerance: float) -> float:
     import onnxruntime
 
-    program = torch.onnx.export(
-        model,
-        (example,),
-        dynamo=True,
-        input_names=["images"],
-        output_names=["logits"],
-        dynamic_shapes={"images": {0: torch.export.Dim("batch", min=1, max=4096)}},
-    )
-    atomic_write(path, lambda handle: handle.write(program.model_proto.SerializeToString()))
+    graph = onnx_model_bytes(model, example)
+    atomic_write(path, lambda handle: handle.write(graph))
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     check = example[:1]  # a batch size other than the one exported
     with torch.no_grad():

@@ -138,6 +138,8 @@ def _train(
         if ctx.is_main:
             log.info("resumed from %s at epoch %d", resume, start_epoch + 1)
     wrapped = DistributedDataParallel(model) if ctx.enabled else model
+    if cfg.train.compile:  # the step only: checkpoints and validation use the plain model
+        wrapped = torch.compile(wrapped)
     if ctx.is_main:
         atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_plain(), sort_keys=False))
 

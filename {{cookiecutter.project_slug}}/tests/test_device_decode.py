@@ -1,0 +1,72 @@
+"""The GPU decode path, run on the CPU: torchvision decodes JPEGs on whichever device it is given."""
+
+import shutil
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from {{ cookiecutter.package_name }}.data.dataset import ImageDataset, collate
+from {{ cookiecutter.package_name }}.data.device_decode import (
+    EncodedDataset,
+    collate_encoded,
+    decode_batch,
+    resolve_decoder,
+)
+from {{ cookiecutter.package_name }}.inference import predict
+from {{ cookiecutter.package_name }}.inference.predict import Predictor, predict_files
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture
+def mixed_folder(demo_data, tmp_path):
+    """Demo JPEGs plus a PNG, a corrupt JPEG and an empty file."""
+    folder = shutil.copytree(demo_data / "val" / "square", tmp_path / "mixed")
+    cv2.imwrite(str(folder / "drawing.png"), np.full((40, 60, 3), 200, np.uint8))
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    (folder / "empty.jpg").write_bytes(b"")
+    return folder
+
+
+def both_ways(folder, size=32):
+    samples = [(path, 0) for path in sorted(folder.iterdir())]
+    on_device = decode_batch(collate_encoded([EncodedDataset(samples)[i] for i in range(len(samples))]), size, CPU)
+    opencv = collate([ImageDataset(samples, size)[i] for i in range(len(samples))])
+    return samples, on_device, opencv
+
+
+def test_auto_decodes_on_the_gpu_only_when_the_model_is_there():
+    assert resolve_decoder("auto", torch.device("cuda")) == "nvjpeg"
+    assert resolve_decoder("auto", CPU) == "opencv"
+    with pytest.raises(ValueError, match="needs a CUDA device"):
+        resolve_decoder("nvjpeg", CPU)
+    with pytest.raises(ValueError, match="auto, opencv, nvjpeg"):
+        resolve_decoder("pillow", CPU)
+
+
+def test_device_decoding_keeps_the_same_images_and_reports_the_same_failures(mixed_folder):
+    samples, on_device, opencv = both_ways(mixed_folder)
+    assert on_device.indices.tolist() == opencv.indices.tolist()
+    assert sorted(on_device.failed) == sorted(opencv.failed)
+    failed = {samples[i][0].name for i, _ in on_device.failed}
+    assert failed == {"corrupt.jpg", "empty.jpg"}
+    assert on_device.images.dtype == torch.uint8 and on_device.images.shape == opencv.images.shape
+
+
+def test_device_resizing_matches_opencv_to_within_a_few_grey_levels(mixed_folder):
+    _, on_device, opencv = both_ways(mixed_folder, size=24)
+    difference = (on_device.images.float() - opencv.images.float()).abs().mean(dim=(1, 2, 3))
+    assert difference.max() < 6, difference  # different JPEG decoders and resampling filters
+
+
+def test_predict_files_through_the_device_decoder_agrees_with_opencv(trained_checkpoint, mixed_folder, monkeypatch):
+    predictor = Predictor.from_checkpoint(trained_checkpoint, "cpu")
+    opencv = predict_files(predictor, [mixed_folder], batch_size=4, num_workers=0)
+    monkeypatch.setattr(predict, "resolve_decoder", lambda decode, device: "nvjpeg")
+    on_device = predict_files(predictor, [mixed_folder], batch_size=4, num_workers=2)
+    assert on_device.results.keys() == opencv.results.keys()
+    assert on_device.errors.keys() == opencv.errors.keys() and len(on_device.errors) == 2
+    agree = sum(on_device.results[p][0]["label"] == opencv.results[p][0]["label"] for p in opencv.results)
+    assert agree >= len(opencv.results) - 1
