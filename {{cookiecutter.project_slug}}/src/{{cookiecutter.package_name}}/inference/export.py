@@ -15,6 +15,9 @@ from ..utils.atomic import atomic_write, atomic_write_json
 
 log = logging.getLogger(__name__)
 FORMATS = ("torchscript", "onnx")
+# The ONNX exporter logs every graph pass at INFO; under the CLI's INFO logging that buries the output.
+for _name in ("onnxscript", "onnx_ir"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 
 class ExportError(RuntimeError):
