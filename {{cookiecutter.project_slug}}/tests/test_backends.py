@@ -29,6 +29,12 @@ def test_onnxruntime_is_refused_on_a_gpu_and_unknown_backends_are_named():
         resolve_backend("tensorrt", torch.device("cpu"))
 
 
+def test_a_reduced_precision_on_a_cpu_means_pytorch_autocast():
+    assert resolve_backend("auto", torch.device("cpu"), "bf16") == "torch"
+    with pytest.raises(ValueError, match="runs in fp32, not bf16"):
+        resolve_backend("onnxruntime", torch.device("cpu"), "bf16")
+
+
 def test_both_backends_give_the_same_predictions(trained_checkpoint, val_images):
     runtime = Predictor.from_checkpoint(trained_checkpoint, "cpu")
     eager = Predictor.from_checkpoint(trained_checkpoint, "cpu", backend="torch")
@@ -83,3 +89,30 @@ def test_auto_falls_back_to_pytorch_when_export_fails_and_an_explicit_choice_doe
     assert isinstance(predictor.model, torch.nn.Module)
     with pytest.raises(ExportError, match="unsupported operator"):
         Predictor.from_checkpoint(trained_checkpoint, "cpu", backend="onnxruntime")
+
+
+def test_a_corrupt_cached_graph_is_replaced_not_served(trained_checkpoint, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("ONNX_CACHE_DIR", str(tmp_path))
+    model, state = load_classifier(trained_checkpoint)
+    Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    [cached] = tmp_path.glob("*.onnx")
+    cached.write_bytes(b"half a graph")
+    with caplog.at_level(logging.WARNING):
+        predictor = Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    assert predictor.backend == "onnxruntime" and "discarding the cached ONNX graph" in caplog.text
+    assert cached.read_bytes() != b"half a graph"
+
+
+def test_a_graph_that_disagrees_with_pytorch_is_not_used(trained_checkpoint, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("ONNX_CACHE_DIR", str(tmp_path))
+    model, state = load_classifier(trained_checkpoint)
+    other, _ = load_classifier(trained_checkpoint)
+    with torch.no_grad():
+        for parameter in other.parameters():
+            parameter.mul_(-1.0)
+    wrong_graph = onnx_runtime.onnx_model_bytes(other, torch.zeros(2, 3, 32, 32, dtype=torch.uint8))
+    monkeypatch.setattr(onnx_runtime, "onnx_model_bytes", lambda *args: wrong_graph)
+    with caplog.at_level(logging.WARNING):
+        predictor = Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    assert predictor.backend == "torch" and "differs from PyTorch" in caplog.text
+    assert not list(tmp_path.glob("*.onnx"))

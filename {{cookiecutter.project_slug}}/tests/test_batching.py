@@ -130,3 +130,20 @@ def test_the_api_batches_concurrent_requests_and_stops_its_batcher_on_shutdown(t
     assert [a.status_code for a in answers] == [200] * 8
     assert max(sizes) > 1 and sum(sizes) == 8
     assert predictor.batcher is None
+
+
+def test_closing_answers_what_is_queued_and_refuses_what_comes_later():
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, max_batch_size=4)
+    with ThreadPoolExecutor(3) as pool:
+        pool.submit(batcher, torch.ones(1, 1))
+        time.sleep(0.2)  # the first call now holds the model
+        queued = pool.submit(batcher, torch.full((1, 1), 3.0))
+        time.sleep(0.2)
+        closing = pool.submit(batcher.close)
+        time.sleep(0.2)
+        with pytest.raises(RuntimeError, match="stopped"):
+            batcher(torch.ones(1, 1))
+        recorder.release.set()
+        assert torch.equal(queued.result(10), torch.full((1, 1), 6.0))
+        closing.result(10)

@@ -1,4 +1,5 @@
 import json
+import math
 import subprocess
 import sys
 
@@ -112,9 +113,9 @@ def test_a_tiny_model_learns_the_shapes_clearly_better_than_chance(make_config, 
 
 @pytest.mark.slow
 def test_a_compiled_training_step_learns_and_saves_a_plain_checkpoint(make_config):
-    result = train(make_config("train.compile=true", "train.epochs=2", "data.augment=false"))
+    result = train(make_config("train.compile=true", "train.epochs=4", "train.lr=0.003", "data.augment=false"))
     losses = [epoch["train_loss"] for epoch in result.history]
-    assert len(losses) == 2 and all(loss == loss for loss in losses)  # finite, not NaN
+    assert all(math.isfinite(loss) for loss in losses) and losses[-1] < losses[0]
     weights = load_checkpoint(result.output_dir / "best.pt")["model"]
     assert not [key for key in weights if key.startswith("_orig_mod.")]  # loads into an uncompiled model
 

@@ -151,7 +151,9 @@ def _model_only(model, s: BenchSettings, device, precision, optimizer) -> float:
 
 def _decode_only(samples, s: BenchSettings, device, decoder: str) -> float:
     if decoder == "nvjpeg":
-        encoded = make_loader(EncodedDataset(samples), s.batch_size, s.workers, device, collate_fn=collate_encoded)
+        encoded = make_loader(
+            EncodedDataset(samples, s.image_size), s.batch_size, s.workers, device, collate_fn=collate_encoded
+        )
         loader = decoded_batches(encoded, s.image_size, device)
     else:
         loader = make_loader(ImageDataset(samples, s.image_size, train=s.train), s.batch_size, s.workers, device)

@@ -79,11 +79,11 @@ def create_app(
                 rollout_module.Rollout.load, primary, settings, device
             )
         models = [primary] + ([app.state.rollout.candidate] if app.state.rollout else [])
-        if max_batch_size > 1:
-            for model in models:
-                model.start_batching(max_batch_size, batch_wait_ms)
-        app.state.predictor = primary
         try:
+            if max_batch_size > 1:
+                for model in models:
+                    model.start_batching(max_batch_size, batch_wait_ms)
+            app.state.predictor = primary
             yield
         finally:
             app.state.predictor = None

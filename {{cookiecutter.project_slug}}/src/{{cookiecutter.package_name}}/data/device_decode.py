@@ -39,7 +39,8 @@ def resolve_decoder(decoder: str, device: torch.device) -> str:
 class EncodedSample(NamedTuple):
     index: int
     path: Path
-    data: torch.Tensor | None  # the file's bytes as a 1-D uint8 tensor
+    data: torch.Tensor | None  # a JPEG's bytes as a 1-D uint8 tensor, or
+    image: torch.Tensor | None  # any other format, decoded and resized by OpenCV in the worker
     label: int
     error: str | None = None
 
@@ -47,16 +48,22 @@ class EncodedSample(NamedTuple):
 class EncodedBatch(NamedTuple):
     indices: list[int]
     paths: list[Path]
-    datas: list[torch.Tensor]
+    datas: list[torch.Tensor | None]
+    images: list[torch.Tensor | None]
     labels: list[int]
     failed: list[tuple[int, str]]
 
 
 class EncodedDataset(Dataset):
-    """(path, label) pairs in, raw file bytes out: the cheap part of loading, left to the workers."""
+    """(path, label) pairs in; JPEG bytes out for the GPU, other formats decoded right here.
 
-    def __init__(self, samples: list[tuple[Path, int]]):
+    Reading files is the cheap part of loading JPEGs, left to the workers; the few PNGs or TIFFs
+    in a folder are decoded by the workers as well, rather than one by one in the main process.
+    """
+
+    def __init__(self, samples: list[tuple[Path, int]], image_size: int):
         self.samples = list(samples)
+        self.image_size = image_size
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -65,57 +72,75 @@ class EncodedDataset(Dataset):
         path, label = self.samples[index]
         try:
             data = Path(path).read_bytes()
+            if data.startswith(JPEG_MAGIC):
+                return EncodedSample(index, path, torch.frombuffer(bytearray(data), dtype=torch.uint8), None, label)
+            image = to_tensor(resize(load_image(path), self.image_size))  # its errors name the file
         except OSError as error:
             message = f"{path}: cannot read file ({error.strerror or error})"
-            log.warning("skipping unreadable image: %s", message)
-            return EncodedSample(index, path, None, label, message)
-        encoded = torch.frombuffer(bytearray(data), dtype=torch.uint8) if data else torch.empty(0, dtype=torch.uint8)
-        return EncodedSample(index, path, encoded, label)
+        except ImageDecodeError as error:
+            message = str(error)
+        else:
+            return EncodedSample(index, path, None, image, label)
+        log.warning("skipping unreadable image: %s", message)
+        return EncodedSample(index, path, None, None, label, message)
 
 
 def collate_encoded(samples: list[EncodedSample]) -> EncodedBatch:
-    good = [s for s in samples if s.data is not None]
+    good = [s for s in samples if s.error is None]
     return EncodedBatch(
         indices=[s.index for s in good],
         paths=[s.path for s in good],
         datas=[s.data for s in good],
+        images=[s.image for s in good],
         labels=[s.label for s in good],
-        failed=[(s.index, s.error) for s in samples if s.data is None],
+        failed=[(s.index, s.error) for s in samples if s.error is not None],
     )
 
 
 def resize_on_device(image: torch.Tensor, size: int) -> torch.Tensor:
-    """As `transforms.resize` does on the CPU: shorter side to `size` (antialiased), centre square."""
-    return TF.center_crop(TF.resize(image, [size], antialias=True), [size, size])
+    """`transforms.resize` on the device: the same output size and crop, antialiased bilinear
+    instead of OpenCV's area filter."""
+    height, width = image.shape[-2:]
+    scale = size / min(height, width)
+    new_h, new_w = max(size, round(height * scale)), max(size, round(width * scale))
+    image = TF.resize(image, [new_h, new_w], antialias=True)
+    top, left = (new_h - size) // 2, (new_w - size) // 2
+    return image[..., top : top + size, left : left + size]
 
 
-def _gpu_decoded(batch: EncodedBatch, device: torch.device) -> dict[int, torch.Tensor]:
+def _decode_on_device(batch: EncodedBatch, device: torch.device) -> dict[int, torch.Tensor]:
     """Position in the batch -> decoded image, for every JPEG the device decoder accepts."""
-    jpegs = [i for i, data in enumerate(batch.datas) if bytes(data[:3].tolist()) == JPEG_MAGIC]
+    jpegs = [i for i, data in enumerate(batch.datas) if data is not None]
     if not jpegs:
         return {}
     try:
         decoded = decode_jpeg([batch.datas[i] for i in jpegs], mode=ImageReadMode.RGB, device=device)
         return dict(zip(jpegs, decoded, strict=True))
-    except RuntimeError:  # one bad file fails the whole call: find it by decoding one at a time
-        pass
+    except torch.OutOfMemoryError:
+        raise
+    except RuntimeError as error:  # one bad file fails the whole call: find it by decoding one at a time
+        log.warning("batched JPEG decode failed (%s); decoding this batch's JPEGs one by one", error)
     images = {}
     for i in jpegs:
         try:
             images[i] = decode_jpeg(batch.datas[i], mode=ImageReadMode.RGB, device=device)
+        except torch.OutOfMemoryError:
+            raise
         except RuntimeError:
-            log.debug("%s: left to OpenCV, the device decoder rejected it", batch.paths[i])
+            log.info("%s: left to OpenCV, the device decoder rejected it", batch.paths[i])
     return images
 
 
 def decode_batch(batch: EncodedBatch, size: int, device: torch.device) -> Batch:
     """Decode and resize one batch; every image lands on `device` as uint8 3 x size x size."""
-    decoded = _gpu_decoded(batch, device)
+    decoded = _decode_on_device(batch, device)
     indices, images, labels, failed = [], [], [], list(batch.failed)
     for i, (index, path, label) in enumerate(zip(batch.indices, batch.paths, batch.labels, strict=True)):
         if i in decoded:
             image = resize_on_device(decoded[i], size)
-        else:
+        elif batch.images[i] is not None:
+            image = batch.images[i].to(device, non_blocking=True)
+        else:  # a JPEG the device decoder rejected: OpenCV has the last word, as on every other path
             try:
                 image = to_tensor(resize(load_image(path), size)).to(device)
             except ImageDecodeError as error:

@@ -16,7 +16,7 @@ from concurrent.futures import Future
 import torch
 
 log = logging.getLogger(__name__)
-_STOP = None
+_STOP = object()  # queued by close(); never None, which means "nothing held" below
 
 
 class MicroBatcher:
@@ -29,19 +29,27 @@ class MicroBatcher:
         self.max_batch_size = max_batch_size
         self.max_wait = max_wait_ms / 1000
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._closing = threading.Lock()  # no request slips in between close()'s stop and its drain
+        self._closed = False
         self._thread = threading.Thread(target=self._serve, name="micro-batcher", daemon=True)
         self._thread.start()
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         """`run(images)` as part of a shared batch; blocks the calling thread until its rows are ready."""
-        if not self._thread.is_alive():
-            raise RuntimeError("the micro-batcher is stopped")
         future: Future = Future()
-        self._queue.put((images, future))
+        with self._closing:
+            if self._closed:
+                raise RuntimeError("the micro-batcher is stopped")
+            self._queue.put((images, future))
         return future.result()
 
     def close(self) -> None:
-        self._queue.put(_STOP)
+        """Answer every request queued so far, then stop the thread; later calls raise."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(_STOP)
         self._thread.join()
 
     def _serve(self) -> None:

@@ -61,7 +61,7 @@ class Rollout:
 
     @classmethod
     def load(cls, primary: Predictor, settings: RolloutSettings, device: str = "auto") -> "Rollout":
-        candidate = Predictor.from_checkpoint(settings.candidate, device)
+        candidate = Predictor.from_checkpoint(settings.candidate, device, backend=primary.backend)
         log.info(
             "rollout: %s mode, %.1f%% of requests to candidate %s",
             settings.mode,
