@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from {{ cookiecutter.package_name }}.data import device_decode
 from {{ cookiecutter.package_name }}.data.dataset import ImageDataset, collate
 from {{ cookiecutter.package_name }}.data.device_decode import (
     EncodedDataset,
@@ -14,8 +15,8 @@ from {{ cookiecutter.package_name }}.data.device_decode import (
     decode_batch,
     resolve_decoder,
 )
-from {{ cookiecutter.package_name }}.inference import predict
 from {{ cookiecutter.package_name }}.inference.predict import Predictor, predict_files
+from {{ cookiecutter.package_name }}.training.evaluate import evaluate_checkpoint
 
 CPU = torch.device("cpu")
 
@@ -75,9 +76,17 @@ def test_device_resizing_matches_opencv_to_within_a_few_grey_levels(mixed_folder
 def test_predict_files_through_the_device_decoder_agrees_with_opencv(trained_checkpoint, mixed_folder, monkeypatch):
     predictor = Predictor.from_checkpoint(trained_checkpoint, "cpu")
     opencv = predict_files(predictor, [mixed_folder], batch_size=4, num_workers=0)
-    monkeypatch.setattr(predict, "resolve_decoder", lambda decode, device: "nvjpeg")
+    monkeypatch.setattr(device_decode, "resolve_decoder", lambda decode, device: "nvjpeg")
     on_device = predict_files(predictor, [mixed_folder], batch_size=4, num_workers=2)
     assert on_device.results.keys() == opencv.results.keys()
     assert on_device.errors.keys() == opencv.errors.keys() and len(on_device.errors) == 2
     agree = sum(on_device.results[p][0]["label"] == opencv.results[p][0]["label"] for p in opencv.results)
     assert agree >= len(opencv.results) - 1
+
+
+def test_evaluate_through_the_device_decoder_scores_like_opencv(trained_checkpoint, demo_data, tmp_path, monkeypatch):
+    opencv = evaluate_checkpoint(trained_checkpoint, demo_data / "val", tmp_path / "opencv", 16, 0, "cpu")
+    monkeypatch.setattr(device_decode, "resolve_decoder", lambda decode, device: "nvjpeg")
+    on_device = evaluate_checkpoint(trained_checkpoint, demo_data / "val", tmp_path / "device", 16, 2, "cpu")
+    assert on_device["samples"] == opencv["samples"] > 0
+    assert abs(on_device["accuracy"] - opencv["accuracy"]) <= 2 / opencv["samples"]

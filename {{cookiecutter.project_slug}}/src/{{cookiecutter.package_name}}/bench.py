@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms as T
 
 from .data.dataset import ImageDataset, make_loader
-from .data.device_decode import EncodedDataset, collate_encoded, decoded_batches, resolve_decoder
+from .data.device_decode import eval_batches, resolve_decoder
 from .inference.predict import Predictor, predict_files
 from .models.classifier import IMAGENET_MEAN, IMAGENET_STD, Classifier
 from .training.distributed import Distributed
@@ -150,13 +150,10 @@ def _model_only(model, s: BenchSettings, device, precision, optimizer) -> float:
 
 
 def _decode_only(samples, s: BenchSettings, device, decoder: str) -> float:
-    if decoder == "nvjpeg":
-        encoded = make_loader(
-            EncodedDataset(samples, s.image_size), s.batch_size, s.workers, device, collate_fn=collate_encoded
-        )
-        loader = decoded_batches(encoded, s.image_size, device)
+    if s.train:
+        loader = make_loader(ImageDataset(samples, s.image_size, train=True), s.batch_size, s.workers, device)
     else:
-        loader = make_loader(ImageDataset(samples, s.image_size, train=s.train), s.batch_size, s.workers, device)
+        loader = eval_batches(samples, s.image_size, s.batch_size, s.workers, device, decoder)
     return _timed(lambda: sum(len(batch.indices) for batch in loader), len(samples), device)
 
 

@@ -58,7 +58,9 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from .training.evaluate import evaluate_checkpoint
 
-    metrics = evaluate_checkpoint(args.checkpoint, args.data, args.out, args.batch_size, args.workers, args.device)
+    metrics = evaluate_checkpoint(
+        args.checkpoint, args.data, args.out, args.batch_size, args.workers, args.device, args.backend, args.decode
+    )
     print(f"accuracy {metrics['accuracy']:.4f} on {metrics['samples']} images; report in {args.out}")
 
 
@@ -239,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, required=True, help="folder of <class>/<image>")
     p.add_argument("--out", type=Path, default=Path("reports"))
     loader_options(p)
+    backend_option(p)
+    decode_option(p)
     p.set_defaults(run=cmd_evaluate)
 
     p = commands.add_parser("predict", help="top-k predictions for files and folders")

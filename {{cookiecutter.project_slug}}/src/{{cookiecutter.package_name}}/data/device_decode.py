@@ -1,8 +1,9 @@
 """JPEG decoding on the GPU (nvJPEG through torchvision), past the ceiling of the CPU decoders.
 
-Loader workers only read files; the main process decodes each batch of JPEG bytes on the device and
-resizes it there. Files that are not JPEGs, or that nvJPEG rejects, are decoded by OpenCV on the
-CPU instead, and files nobody can decode are reported like everywhere else in the project.
+Loader workers read JPEGs as bytes (other formats they decode with OpenCV themselves); the main
+process decodes each batch of JPEG bytes on the device and resizes it there. JPEGs that nvJPEG
+rejects are decoded by OpenCV instead, and files nobody can decode are reported like everywhere
+else in the project.
 The code runs on any device torchvision decodes on, which is how it is tested without a GPU.
 """
 
@@ -16,7 +17,7 @@ from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_jpeg
 from torchvision.transforms.v2 import functional as TF
 
-from .dataset import Batch
+from .dataset import Batch, ImageDataset, make_loader
 from .image import ImageDecodeError, load_image
 from .transforms import resize, to_tensor
 
@@ -161,3 +162,16 @@ def decode_batch(batch: EncodedBatch, size: int, device: torch.device) -> Batch:
 def decoded_batches(batches: Iterable[EncodedBatch], size: int, device: torch.device) -> Iterator[Batch]:
     for batch in batches:
         yield decode_batch(batch, size, device)
+
+
+def eval_batches(
+    samples: list[tuple[Path, int]], size: int, batch_size: int, num_workers: int, device: torch.device, decode: str
+) -> Iterable[Batch]:
+    """Resized (not augmented) batches on the decoder `decode` resolves to: what `predict`,
+    `evaluate` and `bench` read images with."""
+    if resolve_decoder(decode, device) == "nvjpeg":
+        encoded = EncodedDataset(samples, size)
+        return decoded_batches(
+            make_loader(encoded, batch_size, num_workers, device, collate_fn=collate_encoded), size, device
+        )
+    return make_loader(ImageDataset(samples, size), batch_size, num_workers, device)

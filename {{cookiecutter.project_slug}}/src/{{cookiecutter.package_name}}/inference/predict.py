@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.dataset import Batch, ImageDataset, list_images, make_loader
-from ..data.device_decode import EncodedDataset, collate_encoded, decoded_batches, resolve_decoder
+from ..data.dataset import Batch, list_images
+from ..data.device_decode import eval_batches
 from ..data.transforms import resize, to_tensor
 from ..models.checkpoint import load_classifier
 from ..utils.atomic import atomic_write_json, atomic_write_text
@@ -153,13 +153,7 @@ def predict_files(
     paths = list_images(inputs)
     samples = [(path, -1) for path in paths]
     device = predictor.device
-    if resolve_decoder(decode, device) == "nvjpeg":
-        encoded = make_loader(
-            EncodedDataset(samples, predictor.image_size), batch_size, num_workers, device, collate_fn=collate_encoded
-        )
-        loader = decoded_batches(encoded, predictor.image_size, device)
-    else:
-        loader = make_loader(ImageDataset(samples, predictor.image_size), batch_size, num_workers, device)
+    loader = eval_batches(samples, predictor.image_size, batch_size, num_workers, device, decode)
     out = Predictions()
     for batch, probabilities in iter_probabilities(predictor.model, loader, device, predictor.precision):
         for index, error in batch.failed:

@@ -1,21 +1,21 @@
 """Accuracy, per-class precision and recall, and a confusion matrix as JSON and PNG."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader
 
-from ..data.dataset import ImageDataset, make_loader, scan_image_folder
+from ..data.dataset import Batch, scan_image_folder
+from ..data.device_decode import eval_batches
 from ..inference.predict import Predictor, iter_probabilities
 from ..utils.atomic import atomic_write, atomic_write_json
 
 
 def confusion_matrix(
-    model: nn.Module, loader: DataLoader, num_classes: int, device: torch.device, precision: str
+    model: nn.Module, loader: Iterable[Batch], num_classes: int, device: torch.device, precision: str
 ) -> torch.Tensor:
     """Rows are true classes, columns predicted classes (int64, on the device)."""
     matrix = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=device)
@@ -80,12 +80,19 @@ def write_report(metrics: dict, out_dir: Path) -> None:
 
 
 def evaluate_checkpoint(
-    checkpoint: Path, data_dir: Path, out_dir: Path, batch_size: int = 64, num_workers: int = 2, device: str = "auto"
+    checkpoint: Path,
+    data_dir: Path,
+    out_dir: Path,
+    batch_size: int = 64,
+    num_workers: int = 2,
+    device: str = "auto",
+    backend: str = "auto",
+    decode: str = "auto",
 ) -> dict:
     """Score a trained model on `data_dir/<class>/*` and write the report to `out_dir`."""
-    predictor = Predictor.from_checkpoint(checkpoint, device)
+    predictor = Predictor.from_checkpoint(checkpoint, device, backend=backend)
     samples, names = scan_image_folder(data_dir, predictor.class_names)
-    loader = make_loader(ImageDataset(samples, predictor.image_size), batch_size, num_workers, predictor.device)
+    loader = eval_batches(samples, predictor.image_size, batch_size, num_workers, predictor.device, decode)
     matrix = confusion_matrix(predictor.model, loader, len(names), predictor.device, predictor.precision)
     metrics = summarize(matrix, names)
     write_report(metrics, out_dir)
