@@ -8,7 +8,7 @@ The code runs on any device torchvision decodes on, which is how it is tested wi
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -159,19 +159,12 @@ def decode_batch(batch: EncodedBatch, size: int, device: torch.device) -> Batch:
     )
 
 
-def decoded_batches(batches: Iterable[EncodedBatch], size: int, device: torch.device) -> Iterator[Batch]:
-    for batch in batches:
-        yield decode_batch(batch, size, device)
-
-
 def eval_batches(
     samples: list[tuple[Path, int]], size: int, batch_size: int, num_workers: int, device: torch.device, decode: str
 ) -> Iterable[Batch]:
     """Resized (not augmented) batches on the decoder `decode` resolves to: what `predict`,
     `evaluate` and `bench` read images with."""
     if resolve_decoder(decode, device) == "nvjpeg":
-        encoded = EncodedDataset(samples, size)
-        return decoded_batches(
-            make_loader(encoded, batch_size, num_workers, device, collate_fn=collate_encoded), size, device
-        )
+        loader = make_loader(EncodedDataset(samples, size), batch_size, num_workers, device, collate_fn=collate_encoded)
+        return (decode_batch(batch, size, device) for batch in loader)
     return make_loader(ImageDataset(samples, size), batch_size, num_workers, device)

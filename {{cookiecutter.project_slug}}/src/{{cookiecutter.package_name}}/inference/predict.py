@@ -52,14 +52,18 @@ def iter_probabilities(
 ) -> Iterator[tuple[Batch, torch.Tensor]]:
     """Yield each batch with its class probabilities (float32, on the device)."""
     model.eval()
-    with torch.inference_mode():
-        for batch in loader:
-            if batch.images is None:
-                yield batch, torch.empty(0, device=device)
-                continue
-            with autocast(device, precision):
-                logits = model(to_device(batch.images, device))
-            yield batch, logits.float().softmax(dim=1)
+    for batch in loader:
+        if batch.images is None:
+            yield batch, torch.empty(0, device=device)
+            continue
+        yield batch, class_probabilities(model, batch.images, device, precision)
+
+
+def class_probabilities(model: nn.Module, images: torch.Tensor, device: torch.device, precision: str) -> torch.Tensor:
+    """float32 probabilities, on the device, for a uint8 NxCxHxW batch on any device."""
+    with torch.inference_mode(), autocast(device, precision):
+        logits = model(to_device(images, device))
+    return logits.float().softmax(dim=1)
 
 
 def top_k(probabilities: torch.Tensor, class_names: Sequence[str], k: int) -> list[list[dict]]:
@@ -110,9 +114,7 @@ class Predictor:
 
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:
         """Class probabilities (float32, on the CPU) for a uint8 NxCxHxW batch."""
-        with torch.inference_mode(), autocast(self.device, self.precision):
-            logits = self.model(to_device(images, self.device))
-        return logits.float().softmax(dim=1).cpu()
+        return class_probabilities(self.model, images, self.device, self.precision).cpu()
 
     def predict_arrays(self, images: Sequence[np.ndarray], k: int = 3) -> list[list[dict]]:
         """Top-k for decoded RGB uint8 arrays (the API path); shares a batch with other threads'
