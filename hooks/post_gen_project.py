@@ -11,18 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-TIERS = ("beginner", "intermediate", "advanced", "expert")
-
-# The one table of what each tier adds. A tier keeps its own paths and those of every tier
-# before it; the template tests and the README's tier table are checked against this table.
-# `{package_name}` stands for the generated package's folder name.
-TIER_PATHS = {
-    "beginner": ("educational_resources", "deployment"),
-    "intermediate": ("mlops", "api_contracts", "environments", "src/{package_name}/mlops"),
-    "advanced": (),
-    "expert": (),
-}
-
 GITIGNORE = """\
 # Python
 __pycache__/
@@ -66,16 +54,30 @@ mlartifacts/
 """
 
 
-def paths_to_remove(tier: str, package_name: str) -> list[str]:
-    """Every path that belongs to a tier above the chosen one."""
-    if tier not in TIERS:
-        raise ValueError(f"tier={tier!r} must be one of {', '.join(TIERS)}")
-    above = TIERS[TIERS.index(tier) + 1 :]
-    return [path.format(package_name=package_name) for name in above for path in TIER_PATHS[name]]
+def tier_paths(entry: dict, package_name: str) -> list[str]:
+    """The paths one tier adds: its seed folders, its subpackages and its test folders."""
+    return [
+        *entry["folders"],
+        *(f"src/{package_name}/{name}" for name in entry["packages"]),
+        *(f"tests/{name}" for name in entry["tests"]),
+    ]
 
 
-def prune(root: Path, tier: str, package_name: str) -> None:
-    for relative in paths_to_remove(tier, package_name):
+def paths_to_remove(tiers: list[dict], tier: str, package_name: str) -> list[str]:
+    """Every path that belongs to a tier above the chosen one.
+
+    `tiers` is the tier table (`_tiers` in cookiecutter.json): a list, lowest tier first, because
+    the JSON that cookiecutter hands this hook sorts the keys of a mapping. A tier keeps its own
+    paths and those of every tier before it.
+    """
+    names = [entry["tier"] for entry in tiers]
+    if tier not in names:
+        raise ValueError(f"tier={tier!r} must be one of {', '.join(names)}")
+    return [path for entry in tiers[names.index(tier) + 1 :] for path in tier_paths(entry, package_name)]
+
+
+def prune(root: Path, tiers: list[dict], tier: str, package_name: str) -> None:
+    for relative in paths_to_remove(tiers, tier, package_name):
         target = root / relative
         if target.is_dir():
             shutil.rmtree(target)
@@ -144,7 +146,7 @@ def next_steps(answers: dict) -> str:
 def main() -> None:
     answers = json.loads(r"""{{ cookiecutter | tojson }}""")
     root = Path.cwd()
-    prune(root, answers["tier"], answers["package_name"])
+    prune(root, answers["_tiers"], answers["tier"], answers["package_name"])
     choose_license(root, answers["license"])
     (root / ".gitignore").write_text(GITIGNORE)
     if side_effects_allowed(answers, dict(os.environ)):

@@ -23,17 +23,22 @@ def load_hook(name: str):
 
 PRE_GEN = load_hook("pre_gen_project")
 POST_GEN = load_hook("post_gen_project")
-TIERS = POST_GEN.TIERS
-TIER_PATHS = POST_GEN.TIER_PATHS
+# The tier table (`_tiers` in cookiecutter.json): the one list of tiers, lowest first.
+TIER_TABLE = DEFAULTS["_tiers"]
+TIERS = [entry["tier"] for entry in TIER_TABLE]
 
 # Answers for bakes in tests: no venv, no git, no install (those are tested on their own).
 QUIET = {"create_venv": False, "init_git": False, "install_dependencies": False}
 
 
+def tier_paths(tier: str, package_name: str = "{{cookiecutter.package_name}}") -> list[str]:
+    """The paths one tier adds (as in the template, by default)."""
+    return POST_GEN.tier_paths(TIER_TABLE[TIERS.index(tier)], package_name)
+
+
 def tier_paths_kept(tier: str, package_name: str = "{{cookiecutter.package_name}}") -> list[str]:
-    """Paths of the chosen tier and every tier below it (as in the template, by default)."""
-    kept = TIERS[: TIERS.index(tier) + 1]
-    return [path.format(package_name=package_name) for name in kept for path in TIER_PATHS[name]]
+    """Paths of the chosen tier and every tier below it."""
+    return [path for name in TIERS[: TIERS.index(tier) + 1] for path in tier_paths(name, package_name)]
 
 
 def run(command: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -59,3 +64,18 @@ def bake(cookies, monkeypatch):
         return result.project_path
 
     return _bake
+
+
+@pytest.fixture(scope="session")
+def upgrades(tmp_path_factory):
+    """Every tier made at the previous release, edited by its user and updated to this tree (release.py).
+
+    None when the clone has no history to find the release in (a shallow clone); a full clone
+    without the release fails instead.
+    """
+    import release
+
+    found = release.upgrade_every_tier(tmp_path_factory.mktemp("upgrades"))
+    if found is None and not release.is_shallow():
+        pytest.fail(f"no commit names release {release.previous_release()} in this clone's history")
+    return found

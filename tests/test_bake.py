@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT_TEMPLATE, TIER_PATHS, TIERS, run, tier_paths_kept, tool
+from conftest import PROJECT_TEMPLATE, TIERS, run, tier_paths, tier_paths_kept, tool
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
@@ -23,7 +23,6 @@ EXPECTED_CORE = {
     "docker/Dockerfile.cuda",
     "LICENSE",
     "Makefile",
-    "conftest.py",
     "pyproject.toml",
     "requirements.txt",
     "configs/default.yaml",
@@ -35,39 +34,55 @@ EXPECTED_CORE = {
     "src/PKG/__main__.py",
     "src/PKG/bench.py",
     "src/PKG/cli.py",
+    "src/PKG/client.py",
     "src/PKG/config.py",
+    "src/PKG/errors.py",
+    "src/PKG/extensions.py",
+    "src/PKG/load_test.py",
+    "src/PKG/settings.py",
     "src/PKG/api/__init__.py",
     "src/PKG/api/app.py",
-    "src/PKG/api/client.py",
     "src/PKG/api/dependencies.py",
     "src/PKG/api/errors.py",
-    "src/PKG/api/load_test.py",
     "src/PKG/api/routers/__init__.py",
     "src/PKG/api/routers/predict.py",
     "src/PKG/api/routers/probes.py",
     "src/PKG/api/schemas.py",
+    "src/PKG/api/serving.py",
+    "src/PKG/commands/__init__.py",
+    "src/PKG/commands/bench.py",
+    "src/PKG/commands/data.py",
+    "src/PKG/commands/demo.py",
+    "src/PKG/commands/infer.py",
+    "src/PKG/commands/serve.py",
+    "src/PKG/commands/train.py",
     "src/PKG/data/__init__.py",
     "src/PKG/data/dataset.py",
-    "src/PKG/data/device_decode.py",
     "src/PKG/data/image.py",
+    "src/PKG/data/loader.py",
+    "src/PKG/data/nvjpeg.py",
+    "src/PKG/data/preprocessing.py",
     "src/PKG/data/synthetic.py",
     "src/PKG/data/transforms.py",
     "src/PKG/inference/__init__.py",
     "src/PKG/inference/batching.py",
+    "src/PKG/inference/evaluate.py",
     "src/PKG/inference/export.py",
     "src/PKG/inference/onnx_runtime.py",
     "src/PKG/inference/predict.py",
+    "src/PKG/inference/probabilities.py",
     "src/PKG/models/__init__.py",
     "src/PKG/models/checkpoint.py",
     "src/PKG/models/classifier.py",
     "src/PKG/training/__init__.py",
     "src/PKG/training/distributed.py",
-    "src/PKG/training/evaluate.py",
+    "src/PKG/training/metrics.py",
     "src/PKG/training/train.py",
     "src/PKG/utils/__init__.py",
     "src/PKG/utils/atomic.py",
     "src/PKG/utils/device.py",
     "src/PKG/utils/seeding.py",
+    "tests/conftest.py",
     "tests/test_api.py",
     "tests/test_atomic.py",
     "tests/test_backends.py",
@@ -76,7 +91,6 @@ EXPECTED_CORE = {
     "tests/test_cli.py",
     "tests/test_config.py",
     "tests/test_dataset.py",
-    "tests/test_device_decode.py",
     "tests/test_evaluate.py",
     "tests/test_export.py",
     "tests/test_gpu.py",
@@ -84,8 +98,10 @@ EXPECTED_CORE = {
     "tests/test_load_test.py",
     "tests/test_model.py",
     "tests/test_notebook.py",
+    "tests/test_nvjpeg.py",
     "tests/test_packaging.py",
     "tests/test_predict.py",
+    "tests/test_seam.py",
     "tests/test_train.py",
     "tests/test_transforms.py",
 }
@@ -144,7 +160,7 @@ def test_tree_is_exactly_the_core_plus_the_chosen_tiers(baked):
     tier = answers.get("tier", "beginner")
     package = answers.get("package_name", "vision_classifier")
     assert files_in(project) == expected_files(tier, package)
-    removed = [p.format(package_name=package) for name in TIERS[TIERS.index(tier) + 1 :] for p in TIER_PATHS[name]]
+    removed = [path for name in TIERS[TIERS.index(tier) + 1 :] for path in tier_paths(name, package)]
     assert not [p for p in removed if (project / p).exists()]
 
 

@@ -1,8 +1,13 @@
 """The docs state facts the code must keep true: quickstart commands, tiers, CI entry point."""
 
 import re
+import subprocess
+import sys
 
-from conftest import DEFAULTS, TEMPLATE_ROOT, TIER_PATHS, TIERS
+from conftest import DEFAULTS, TEMPLATE_ROOT, TIER_TABLE, TIERS
+
+sys.path.insert(0, str(TEMPLATE_ROOT / "scripts"))
+import tier_table  # noqa: E402
 
 README = (TEMPLATE_ROOT / "README.md").read_text()
 
@@ -24,23 +29,49 @@ def test_ci_runs_the_readme_test_command():
     assert re.search(r"^make test$", script, re.MULTILINE)
 
 
-def test_readme_tier_table_lists_exactly_the_folders_the_hook_keeps():
-    rows = dict(re.findall(r"^\| (beginner|intermediate|advanced|expert) \|([^|]*)\|", README, re.MULTILINE))
-    assert list(rows) == list(TIERS)
-    for tier in TIERS:
-        listed = [path.rstrip("/") for path in re.findall(r"`([^`]+)`", rows[tier])]
-        assert sorted(listed) == sorted(p.format(package_name="<package>") for p in TIER_PATHS[tier]), tier
+def test_readme_tier_table_is_the_one_rendered_from_the_tier_table():
+    assert tier_table.rendered_readme(README, TIER_TABLE) == README, "run `make docs`"
+    for entry in TIER_TABLE:
+        assert all(f"`{folder}/`" in tier_table.render(TIER_TABLE) for folder in entry["folders"])
 
 
-def test_generated_roadmap_marks_as_included_exactly_the_tiers_that_ship_folders():
-    generated_readme = (TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "README.md").read_text()
-    shipped = re.search(r"set shipped = \[(.*?)\]", generated_readme).group(1)
-    assert re.findall(r'"(\w+)"', shipped) == [tier for tier in TIERS if TIER_PATHS[tier]]
+# Two tier names joined as items of a list: "beginner", "intermediate" / beginner, intermediate / ...
+TIER_NAME = "|".join(TIERS)
+STRAY_LIST = re.compile(rf"\b({TIER_NAME})\b[\"'`]?\s*(,|/|\bor\b|\band\b)\s*[\"'`]?({TIER_NAME})\b")
+
+
+def tracked_files() -> list[str]:
+    listed = subprocess.run(["git", "ls-files"], cwd=TEMPLATE_ROOT, capture_output=True, text=True)
+    if listed.returncode == 0 and listed.stdout:
+        return listed.stdout.splitlines()
+    return [p.relative_to(TEMPLATE_ROOT).as_posix() for p in TEMPLATE_ROOT.rglob("*") if p.is_file()]
+
+
+def test_no_file_keeps_its_own_list_of_tiers():
+    """The tier table in cookiecutter.json is the only list of tiers; everything else reads or renders it."""
+    strays = {}
+    for name in tracked_files():
+        path = TEMPLATE_ROOT / name
+        if name == "cookiecutter.json" or not path.is_file():
+            continue
+        text = path.read_text(errors="ignore")
+        text = text.replace(tier_table.render(TIER_TABLE), "")  # the README's rendered copy
+        found = STRAY_LIST.search(text)
+        if found:
+            strays[name] = found.group(0)
+    assert strays == {}
+
+
+def test_the_stray_list_check_catches_a_list_of_tiers():
+    first, second, *_ = TIERS
+    for text in (f'TIERS = ("{first}", "{second}")', f"{first}, {second}, ...", f"`{first}`/`{second}`"):
+        assert STRAY_LIST.search(text), text
+    assert not STRAY_LIST.search(f"the {first} tier. The {second} tier")
 
 
 def test_generated_project_makefile_has_the_targets_the_issue_promises():
     targets = makefile_targets(TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / "Makefile")
-    assert {"install", "demo", "train", "predict", "serve", "test", "lint", "docker-build"} <= targets
+    assert {"install", "demo", "train", "predict", "serve", "test", "lint", "docker-build", "update"} <= targets
 
 
 def test_changelog_releases_the_version_generated_projects_record():
@@ -61,6 +92,6 @@ def test_readme_documents_every_cruft_command_users_need():
         "cruft link",
         "--checkout v",
         "--variables-to-update",
-        "[tool.cruft] skip",
+        "make update",
     ):
         assert command in README, command

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DEFAULTS, POST_GEN, PRE_GEN, TEMPLATE_ROOT, TIER_PATHS, TIERS, tool
+from conftest import DEFAULTS, POST_GEN, PRE_GEN, TEMPLATE_ROOT, TIER_TABLE, TIERS, tier_paths, tool
 
 VALID = {
     "project_name": "Vision Classifier",
@@ -65,34 +65,51 @@ def test_booleans_are_real_json_booleans():
 
 
 def test_each_tier_removes_exactly_the_paths_of_the_tiers_above():
-    assert POST_GEN.paths_to_remove("expert", "pkg") == []
+    assert POST_GEN.paths_to_remove(TIER_TABLE, TIERS[-1], "pkg") == []
     for index, tier in enumerate(TIERS):
-        above = [p.format(package_name="pkg") for name in TIERS[index + 1 :] for p in TIER_PATHS[name]]
-        assert POST_GEN.paths_to_remove(tier, "pkg") == above
+        above = [path for name in TIERS[index + 1 :] for path in tier_paths(name, "pkg")]
+        assert POST_GEN.paths_to_remove(TIER_TABLE, tier, "pkg") == above
+
+
+def test_a_tier_adds_its_seed_folders_subpackages_and_test_folders():
+    entry = {"tier": "t", "folders": {"ops": "runbooks"}, "packages": ["ops"], "tests": ["ops", "docs"]}
+    assert POST_GEN.tier_paths(entry, "pkg") == ["ops", "src/pkg/ops", "tests/ops", "tests/docs"]
 
 
 def test_unknown_tier_is_rejected():
     with pytest.raises(ValueError, match="tier='pro'"):
-        POST_GEN.paths_to_remove("pro", "pkg")
+        POST_GEN.paths_to_remove(TIER_TABLE, "pro", "pkg")
 
 
 def test_every_tier_path_exists_in_the_template_and_belongs_to_one_tier():
-    paths = [p.format(package_name="{{cookiecutter.package_name}}") for name in TIERS for p in TIER_PATHS[name]]
+    paths = [path for tier in TIERS for path in tier_paths(tier)]
     assert len(paths) == len(set(paths))
     for path in paths:
         assert (TEMPLATE_ROOT / "{{cookiecutter.project_slug}}" / path).exists(), path
 
 
+def test_the_tier_question_offers_the_tiers_of_the_table_in_its_order():
+    assert DEFAULTS["tier"] == TIERS
+    assert list(DEFAULTS["__prompts__"]["tier"]) == ["__prompt__", *TIERS]
+
+
+def test_each_table_entry_has_every_key_the_hook_and_templates_read():
+    keys = {"tier", "phase", "folders", "packages", "tests", "extras", "dev", "planned"}
+    for entry in TIER_TABLE:
+        assert set(entry) == keys, entry["tier"]
+        assert not set(entry["folders"]) & set(entry["planned"]), f"{entry['tier']}: a folder is shipped or planned"
+
+
 def test_prune_removes_whole_folders_and_is_safe_to_repeat(tmp_path):
-    every = [p.format(package_name="pkg") for name in TIERS for p in TIER_PATHS[name]]
+    every = [path for tier in TIERS for path in tier_paths(tier, "pkg")]
     for path in every:
-        (tmp_path / path).mkdir(parents=True)
+        (tmp_path / path).mkdir(parents=True, exist_ok=True)
         (tmp_path / path / "file.txt").write_text("x")
     (tmp_path / "src" / "pkg" / "core.py").write_text("x")
-    POST_GEN.prune(tmp_path, "beginner", "pkg")
-    POST_GEN.prune(tmp_path, "beginner", "pkg")  # cruft regenerates twice: a second run is a no-op
+    POST_GEN.prune(tmp_path, TIER_TABLE, TIERS[0], "pkg")
+    POST_GEN.prune(tmp_path, TIER_TABLE, TIERS[0], "pkg")  # cruft regenerates twice: a second run is a no-op
     kept = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
-    assert kept == sorted([f"{path}/file.txt" for path in TIER_PATHS["beginner"]] + ["src/pkg/core.py"])
+    assert kept == sorted([f"{path}/file.txt" for path in tier_paths(TIERS[0], "pkg")] + ["src/pkg/core.py"])
 
 
 def test_license_choice_keeps_one_text_and_drops_the_rest(tmp_path):

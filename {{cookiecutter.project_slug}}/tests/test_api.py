@@ -1,5 +1,4 @@
 import logging
-import sys
 
 import cv2
 import numpy as np
@@ -7,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.api.app import create_app
-from {{ cookiecutter.package_name }}.api.client import ApiClientError, predict_file
+from {{ cookiecutter.package_name }}.client import ApiClientError, predict_file
 
 
 @pytest.fixture(scope="module")
@@ -105,10 +104,9 @@ def test_an_unexpected_error_is_a_logged_500_that_reveals_nothing(caplog):
     assert "POST /v1/predict" in record.getMessage() and "secret internal detail" in str(record.exc_info[1])
 
 
-def test_a_candidate_model_without_the_rollout_module_is_refused_with_the_tier_that_adds_it(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "{{ cookiecutter.package_name }}.mlops", None)  # as in a beginner project
-    with pytest.raises(ValueError, match="intermediate tier"):
-        create_app(tmp_path / "primary.pt", candidate=str(tmp_path / "candidate.pt"))
+def test_an_unknown_serve_option_is_refused_with_the_known_ones(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown serve options \['max_batch'\]; known: .*max_batch_size"):
+        create_app(tmp_path / "primary.pt", max_batch=4)
 
 
 def test_the_real_server_answers_the_bundled_client(live_server, demo_data):

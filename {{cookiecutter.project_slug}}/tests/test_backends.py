@@ -5,10 +5,12 @@ import pytest
 import torch
 
 from {{ cookiecutter.package_name }}.data.image import load_image
+from {{ cookiecutter.package_name }}.data.preprocessing import Preprocessing
 from {{ cookiecutter.package_name }}.inference import onnx_runtime
 from {{ cookiecutter.package_name }}.inference.export import ExportError
 from {{ cookiecutter.package_name }}.inference.predict import Predictor, predict_files, resolve_backend
 from {{ cookiecutter.package_name }}.models.checkpoint import load_classifier
+from {{ cookiecutter.package_name }}.settings import LoaderSettings
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +41,8 @@ def test_both_backends_give_the_same_predictions(trained_checkpoint, val_images)
     runtime = Predictor.from_checkpoint(trained_checkpoint, "cpu")
     eager = Predictor.from_checkpoint(trained_checkpoint, "cpu", backend="torch")
     assert (runtime.backend, eager.backend) == ("onnxruntime", "torch")
-    fast = predict_files(runtime, val_images, batch_size=5, num_workers=0, k=4).results
-    slow = predict_files(eager, val_images, batch_size=5, num_workers=0, k=4).results
+    fast = predict_files(runtime, val_images, LoaderSettings(batch_size=5, workers=0), k=4).results
+    slow = predict_files(eager, val_images, LoaderSettings(batch_size=5, workers=0), k=4).results
     assert fast.keys() == slow.keys() and len(fast) == len(val_images)
     for path in fast:
         assert [r["label"] for r in fast[path]] == [r["label"] for r in slow[path]]
@@ -56,21 +58,21 @@ def test_both_backends_give_the_same_predictions(trained_checkpoint, val_images)
 def test_the_exported_graph_is_cached_per_model_and_reused(trained_checkpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("ONNX_CACHE_DIR", str(tmp_path))
     model, state = load_classifier(trained_checkpoint)
-    Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    Predictor(model, state["class_names"], Preprocessing(32), torch.device("cpu"))
     [cached] = tmp_path.glob("*.onnx")
 
     def no_export(*args):
         raise AssertionError("exported again although the graph is cached")
 
     monkeypatch.setattr(onnx_runtime, "onnx_model_bytes", no_export)
-    Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    Predictor(model, state["class_names"], Preprocessing(32), torch.device("cpu"))
     assert list(tmp_path.glob("*.onnx")) == [cached]
 
     with torch.no_grad():
         next(model.parameters()).add_(1.0)  # other weights: another graph
     monkeypatch.undo()
     monkeypatch.setenv("ONNX_CACHE_DIR", str(tmp_path))
-    Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    Predictor(model, state["class_names"], Preprocessing(32), torch.device("cpu"))
     assert len(list(tmp_path.glob("*.onnx"))) == 2
 
 
@@ -94,11 +96,11 @@ def test_auto_falls_back_to_pytorch_when_export_fails_and_an_explicit_choice_doe
 def test_a_corrupt_cached_graph_is_replaced_not_served(trained_checkpoint, tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("ONNX_CACHE_DIR", str(tmp_path))
     model, state = load_classifier(trained_checkpoint)
-    Predictor(model, state["class_names"], 32, torch.device("cpu"))
+    Predictor(model, state["class_names"], Preprocessing(32), torch.device("cpu"))
     [cached] = tmp_path.glob("*.onnx")
     cached.write_bytes(b"half a graph")
     with caplog.at_level(logging.WARNING):
-        predictor = Predictor(model, state["class_names"], 32, torch.device("cpu"))
+        predictor = Predictor(model, state["class_names"], Preprocessing(32), torch.device("cpu"))
     assert predictor.backend == "onnxruntime" and "discarding the cached ONNX graph" in caplog.text
     assert cached.read_bytes() != b"half a graph"
 
@@ -113,6 +115,6 @@ def test_a_graph_that_disagrees_with_pytorch_is_not_used(trained_checkpoint, tmp
     wrong_graph = onnx_runtime.onnx_model_bytes(other, torch.zeros(2, 3, 32, 32, dtype=torch.uint8))
     monkeypatch.setattr(onnx_runtime, "onnx_model_bytes", lambda *args: wrong_graph)
     with caplog.at_level(logging.WARNING):
-        predictor = Predictor(model, state["class_names"], 32, torch.device("cpu"))
+        predictor = Predictor(model, state["class_names"], Preprocessing(32), torch.device("cpu"))
     assert predictor.backend == "torch" and "differs from PyTorch" in caplog.text
     assert not list(tmp_path.glob("*.onnx"))

@@ -3,8 +3,10 @@ import json
 import cv2
 import pytest
 
+from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.bench import make_corpus
 from {{ cookiecutter.package_name }}.cli import build_parser, main
+from {{ cookiecutter.package_name }}.settings import BenchSettings
 
 FIGURES = {"model_only", "decode_only", "naive", "project"}
 
@@ -52,8 +54,9 @@ def test_bench_parses_compile_precision_and_workers_without_running():
     args = build_parser().parse_args(
         ["bench", "--compile", "--precision", "bf16", "--workers", "3", "--decode", "nvjpeg"]
     )
-    assert (args.compile, args.precision, args.workers, args.train) == (True, "bf16", 3, False)
-    assert (args.backend, args.decode) == ("auto", "nvjpeg")
+    given = settings.load(BenchSettings, settings.options(args))
+    assert (given.compile, given.precision, given.workers, given.train) == (True, "bf16", 3, False)
+    assert (given.backend, given.decode) == ("auto", "nvjpeg")
 
 
 def test_the_corpus_is_made_once_and_only_missing_images_are_rewritten(tmp_path):

@@ -1,6 +1,3 @@
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -55,47 +52,9 @@ def test_malformed_override_is_rejected():
         load_config(PROJECT_ROOT / "configs/default.yaml", ["train.epochs"])
 
 
-def a_project_without_environments(tmp_path: Path) -> Path:
-    """A project folder (pyproject.toml, configs/) as the beginner tier has it: no environments/."""
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "configs").mkdir()
-    return Path(shutil.copy(PROJECT_ROOT / "configs" / "default.yaml", tmp_path / "configs"))
-
-
-def test_without_app_env_the_base_config_is_used_as_written():
+def test_without_overlays_the_base_config_is_used_as_written():
     written = yaml.safe_load((PROJECT_ROOT / "configs/default.yaml").read_text())
     assert load_config(PROJECT_ROOT / "configs/default.yaml").to_plain() == written
-
-
-def test_an_empty_app_env_means_no_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("APP_ENV", "")
-    config = a_project_without_environments(tmp_path)
-    assert load_config(config) == load_config(PROJECT_ROOT / "configs/default.yaml", env="")
-
-
-def test_app_env_in_a_project_without_environments_says_so(monkeypatch, tmp_path):
-    monkeypatch.setenv("APP_ENV", "local")
-    with pytest.raises(ConfigError, match=r"APP_ENV='local' is set, but this project has no environments folder"):
-        load_config(a_project_without_environments(tmp_path))
-
-
-def test_app_env_with_a_config_outside_any_project_asks_for_environments_dir(monkeypatch, tmp_path):
-    config = shutil.copy(PROJECT_ROOT / "configs" / "default.yaml", tmp_path)
-    monkeypatch.setenv("APP_ENV", "local")
-    with pytest.raises(ConfigError, match="not inside a project.*ENVIRONMENTS_DIR"):
-        load_config(config)
-
-
-def test_cli_with_app_env_but_no_environments_exits_2_with_one_line(tmp_path, package_env):
-    config = a_project_without_environments(tmp_path)
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "train", "--config", str(config)]
-    completed = subprocess.run(
-        command, env={**package_env, "APP_ENV": "staging"}, capture_output=True, text=True, timeout=120
-    )
-    assert completed.returncode == 2
-    assert "Traceback" not in completed.stderr
-    [line] = completed.stderr.strip().splitlines()
-    assert line.startswith("error: APP_ENV='staging' is set, but this project has no environments folder")
 
 
 def test_deep_merge_replaces_keys_section_by_section_and_changes_neither_input():

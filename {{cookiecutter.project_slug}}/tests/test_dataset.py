@@ -6,9 +6,9 @@ from {{ cookiecutter.package_name }}.data.dataset import (
     ImageDataset,
     collate,
     list_images,
-    make_loader,
     scan_image_folder,
 )
+from {{ cookiecutter.package_name }}.data.loader import make_loader
 from {{ cookiecutter.package_name }}.data.synthetic import SHAPES, make_demo_data
 from {{ cookiecutter.package_name }}.utils.device import select_device
 

@@ -4,7 +4,9 @@ import cv2
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.training.evaluate import evaluate_checkpoint, summarize
+from {{ cookiecutter.package_name }}.inference.evaluate import evaluate_checkpoint
+from {{ cookiecutter.package_name }}.settings import LoaderSettings
+from {{ cookiecutter.package_name }}.training.metrics import summarize
 
 
 def test_summary_computes_accuracy_and_per_class_precision_recall():
@@ -21,7 +23,9 @@ def test_a_class_never_predicted_has_zero_precision_not_an_error():
 
 
 def test_evaluate_writes_metrics_and_confusion_matrix_as_json_and_png(trained_checkpoint, demo_data, tmp_path):
-    metrics = evaluate_checkpoint(trained_checkpoint, demo_data / "val", tmp_path, num_workers=0, device="cpu")
+    metrics = evaluate_checkpoint(
+        trained_checkpoint, demo_data / "val", tmp_path, LoaderSettings(workers=0, device="cpu")
+    )
     assert metrics["samples"] == 16
     saved = json.loads((tmp_path / "confusion_matrix.json").read_text())
     assert saved["labels"] == ["circle", "cross", "square", "triangle"]

@@ -7,9 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-from {{ cookiecutter.package_name }}.bench import BenchSettings, run_bench
+from {{ cookiecutter.package_name }}.bench import run_bench
 from {{ cookiecutter.package_name }}.data.image import load_image
 from {{ cookiecutter.package_name }}.inference.predict import Predictor, predict_files
+from {{ cookiecutter.package_name }}.settings import BenchSettings, LoaderSettings
 from {{ cookiecutter.package_name }}.training.train import train
 from {{ cookiecutter.package_name }}.utils.device import resolve_precision
 
@@ -29,11 +30,11 @@ def test_auto_precision_is_bf16_exactly_where_the_gpu_runs_it_natively():
 
 def test_gpu_predictions_match_the_cpu_within_mixed_precision_noise(trained_checkpoint, demo_data):
     images = [demo_data / "val"]
-    on_cpu = predict_files(Predictor.from_checkpoint(trained_checkpoint, "cpu"), images, num_workers=0)
+    on_cpu = predict_files(Predictor.from_checkpoint(trained_checkpoint, "cpu"), images, LoaderSettings(workers=0))
     gpu = Predictor.from_checkpoint(trained_checkpoint, "cuda")
     first_conv = next(p for p in gpu.model.parameters() if p.dim() == 4)
     assert first_conv.is_contiguous(memory_format=torch.channels_last)
-    on_gpu = predict_files(gpu, images, num_workers=2)
+    on_gpu = predict_files(gpu, images, LoaderSettings(workers=2))
     assert on_gpu.results.keys() == on_cpu.results.keys()
     agree = sum(on_gpu.results[p][0]["label"] == on_cpu.results[p][0]["label"] for p in on_cpu.results)
     assert agree / len(on_cpu.results) >= 0.9
@@ -44,8 +45,8 @@ def test_nvjpeg_decoding_agrees_with_opencv_and_reports_corrupt_files(trained_ch
     (folder / "circle" / "corrupt.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     gpu = Predictor.from_checkpoint(trained_checkpoint, "cuda")
     assert gpu.backend == "torch"
-    nvjpeg = predict_files(gpu, [folder], batch_size=16, num_workers=2, decode="nvjpeg")
-    opencv = predict_files(gpu, [folder], batch_size=16, num_workers=2, decode="opencv")
+    nvjpeg = predict_files(gpu, [folder], LoaderSettings(batch_size=16, workers=2, decode="nvjpeg"))
+    opencv = predict_files(gpu, [folder], LoaderSettings(batch_size=16, workers=2, decode="opencv"))
     assert nvjpeg.results.keys() == opencv.results.keys()
     assert list(nvjpeg.errors) == list(opencv.errors) == [str(folder / "circle" / "corrupt.jpg")]
     agree = sum(nvjpeg.results[p][0]["label"] == opencv.results[p][0]["label"] for p in opencv.results)

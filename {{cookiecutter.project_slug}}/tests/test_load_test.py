@@ -5,8 +5,8 @@ import cv2
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.api.load_test import load_test, run_load, synthetic_jpeg
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.load_test import load_test, run_load, synthetic_jpeg
 
 RUN_FIELDS = {"concurrency", "requests", "errors", "throughput_rps", "latency_ms"}
 
@@ -65,4 +65,4 @@ def test_bad_settings_exit_2_with_one_line_before_any_request(tmp_path, monkeypa
 
 def test_a_server_that_never_gets_ready_is_reported_in_one_line():
     with pytest.raises(ValueError, match=r":9 was not ready within \d+s: start `serve` first, or check the URL$"):
-        load_test("http://127.0.0.1:9", synthetic_jpeg(), ready_timeout=0.5)
+        load_test("http://127.0.0.1:9", synthetic_jpeg(), (1,), 4, ready_timeout=0.5)

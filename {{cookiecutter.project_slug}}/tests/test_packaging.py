@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.settings import ServeSettings
+
 PROJECT = Path(__file__).resolve().parents[1]
 PACKAGE = "{{ cookiecutter.package_name }}"
 DOCKERFILES = {flavour: PROJECT / "docker" / f"Dockerfile.{flavour}" for flavour in ("cpu", "cuda")}
@@ -147,7 +149,9 @@ def test_image_serves_this_package_app_factory_on_port_8000(flavour):
     module, _, factory = command[2].partition(":")
     assert module.startswith(f"{PACKAGE}.")
     assert callable(getattr(importlib.import_module(module), factory))
-    assert "MODEL_PATH=/app/models/" in last(stage, "ENV")
+    # The factory serves ServeSettings' default checkpoint, relative to /app, where models/ is mounted.
+    assert "MODEL_PATH" not in last(stage, "ENV") and last(stage, "WORKDIR") == "/app"
+    assert ServeSettings().checkpoint.startswith("models/")
 
 
 def test_health_check_of_both_images_passes_against_a_live_api_and_fails_without_one(live_server):

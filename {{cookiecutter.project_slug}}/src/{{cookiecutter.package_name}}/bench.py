@@ -15,7 +15,6 @@ import math
 import os
 import platform
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -28,32 +27,18 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms as T
 
-from .data.dataset import ImageDataset, make_loader
-from .data.device_decode import eval_batches, resolve_decoder
+from .data.dataset import ImageDataset
+from .data.loader import eval_batches, make_loader, resolve_decoder
+from .data.preprocessing import IMAGENET_MEAN, IMAGENET_STD, Preprocessing
 from .inference.predict import Predictor, predict_files
-from .models.classifier import IMAGENET_MEAN, IMAGENET_STD, Classifier
+from .models.classifier import Classifier
+from .settings import BenchSettings
 from .training.distributed import Distributed
 from .training.train import train_epoch
 from .utils.device import autocast, resolve_precision, select_device, to_device
 
 NUM_CLASSES = 10
 NAIVE_BATCH = 64
-
-
-@dataclass(frozen=True)
-class BenchSettings:
-    backbone: str = "resnet18"
-    image_size: int = 224
-    batch_size: int = 64
-    workers: int = 4
-    device: str = "auto"
-    precision: str = "auto"
-    images: int = 512
-    backend: str = "auto"
-    decode: str = "auto"
-    compile: bool = False
-    train: bool = False
-    corpus_root: Path = Path("runs/bench")
 
 
 def make_corpus(root: Path, count: int, seed: int = 0) -> Path:
@@ -175,7 +160,7 @@ def _naive(paths, s: BenchSettings, device, train: bool) -> float:
 
 def _predict(predictor: Predictor, paths, s: BenchSettings) -> float:
     def run(subset):
-        predict_files(predictor, subset, s.batch_size, s.workers, decode=s.decode)
+        predict_files(predictor, subset, s)
 
     # Warm up on one full batch and one of the last batch's size: torch.compile meets both shapes.
     run(paths[: s.batch_size + len(paths) % s.batch_size])
@@ -235,7 +220,7 @@ def run_bench(s: BenchSettings) -> dict:
             raise ValueError("--compile compiles the PyTorch model: use it with --backend torch or auto")
         names = [f"class_{i}" for i in range(NUM_CLASSES)]
         backend = "torch" if s.compile else s.backend
-        predictor = Predictor(model, names, s.image_size, device, precision, backend)
+        predictor = Predictor(model, names, Preprocessing(s.image_size), device, precision, backend)
         if s.compile:
             predictor.model = torch.compile(predictor.model)
         model, backend, precision = predictor.model, predictor.backend, predictor.precision

@@ -1,24 +1,25 @@
 """Training configuration: YAML validated into typed objects before anything runs.
 
 One loader builds every config, in this order (later wins):
-    base file (configs/*.yaml) < environment overlay (environments/<APP_ENV>/config.yaml) < --set overrides
+    base file (configs/*.yaml) < overlays from the extensions (extensions.config_overlays) < --set overrides
 """
 
 import copy
 import logging
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .models.classifier import BACKBONES
+from . import extensions
+from .errors import ProjectError
+from .settings import BACKBONES
 
 log = logging.getLogger(__name__)
 
 
-class ConfigError(ValueError):
+class ConfigError(ProjectError, ValueError):
     """A config file or override is missing, malformed or has a bad value."""
 
 
@@ -122,50 +123,13 @@ def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def environments_dir(config_path: Path, env: str) -> Path:
-    """`ENVIRONMENTS_DIR` if set, else `environments/` in the project that holds the config file.
-
-    The project is the nearest folder above the config file with a pyproject.toml, so the answer
-    does not depend on the working directory.
-    """
-    if os.environ.get("ENVIRONMENTS_DIR"):
-        return Path(os.environ["ENVIRONMENTS_DIR"])
-    for folder in config_path.resolve().parents:
-        if (folder / "pyproject.toml").is_file():
-            return folder / "environments"
-    raise ConfigError(
-        f"APP_ENV={env!r} is set, but {config_path} is not inside a project (no pyproject.toml above it) "
-        "to find environments/ in; set ENVIRONMENTS_DIR to the environments folder, or unset APP_ENV"
-    )
-
-
-def environment_file(config_path: Path, env: str) -> Path:
-    """The overlay of environment `env`: `<environments>/<env>/config.yaml`, which must exist."""
-    folder = environments_dir(config_path, env)
-    if not folder.is_dir():
-        raise ConfigError(
-            f"APP_ENV={env!r} is set, but this project has no environments folder ({folder}); "
-            "environments come with the intermediate tier. Unset APP_ENV, or set ENVIRONMENTS_DIR"
-        )
-    names = sorted(path.parent.name for path in folder.glob("*/config.yaml"))
-    if env not in names:
-        choices = ", ".join(names) or "none: add <name>/config.yaml there"
-        raise ConfigError(f"APP_ENV={env!r} is not an environment in {folder}; valid environments: {choices}")
-    return folder / env / "config.yaml"
-
-
-def load_config(path: Path, overrides: list[str] = (), env: str | None = None) -> Config:
-    """Base file < environment overlay < `--set` overrides, then validation of the result.
-
-    `env` names the environment; None reads the APP_ENV variable, and "" means no environment.
-    """
+def load_config(path: Path, overrides: list[str] = ()) -> Config:
+    """Base file < the extensions' overlays < `--set` overrides, then validation of the result."""
     path = Path(path)
     raw = read_mapping(path)
-    source = str(path)
-    env = os.environ.get("APP_ENV", "") if env is None else env
-    if env:
-        overlay = environment_file(path, env)
-        raw = deep_merge(raw, read_mapping(overlay))
-        source = f"{path} + {overlay}"
-        log.info("environment %s: %s over %s", env, overlay, path)
-    return config_from_dict(raw, list(overrides), source=source)
+    sources = [str(path)]
+    for source, overlay in extensions.config_overlays(path):
+        raw = deep_merge(raw, overlay)
+        sources.append(source)
+        log.info("config overlay %s over %s", source, path)
+    return config_from_dict(raw, list(overrides), source=" + ".join(sources))

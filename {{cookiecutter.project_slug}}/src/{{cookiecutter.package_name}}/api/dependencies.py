@@ -1,22 +1,22 @@
-"""What endpoints ask FastAPI for: the loaded model and the request's id."""
+"""What endpoints ask FastAPI for: the serving strategy with its loaded model, and the request's id."""
 
 import uuid
 from typing import Annotated
 
 from fastapi import Header, Request, Response
 
-from ..inference.predict import Predictor
 from .errors import ApiError
+from .serving import Serving
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-def get_predictor(request: Request) -> Predictor:
-    """The model loaded by the lifespan handler, or 503 while there is none."""
-    predictor = request.app.state.predictor
-    if predictor is None:
+def get_serving(request: Request) -> Serving:
+    """The strategy the lifespan handler built around the loaded model, or 503 while there is none."""
+    serving = request.app.state.serving
+    if serving is None:
         raise ApiError(503, "model_not_loaded", "the model is not loaded yet")
-    return predictor
+    return serving
 
 
 def get_request_id(

@@ -1,17 +1,16 @@
-"""Datasets and loaders: (path, label) pairs in, batches of uint8 CHW tensors out.
+"""Finding images and the dataset: (path, label) pairs in, uint8 CHW tensors out, failures named.
 
 A file that fails to decode is logged by name and dropped from its batch; it is never replaced by
 another sample, so every image is seen at most once per epoch and predictions keep their paths.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-import cv2
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import Dataset
 
 from .image import IMAGE_SUFFIXES, ImageDecodeError, load_image
 from .transforms import augment, resize, to_tensor
@@ -97,33 +96,4 @@ def collate(samples: list[Sample]) -> Batch:
         images=torch.stack([s.image for s in good]) if good else None,
         labels=torch.tensor([s.label for s in good], dtype=torch.long),
         failed=[(s.index, s.error) for s in samples if s.image is None],
-    )
-
-
-def _worker_init(_worker_id: int) -> None:
-    # OpenCV runs single-threaded in each worker: the workers already use every core between them.
-    cv2.setNumThreads(0)
-
-
-def make_loader(
-    dataset: Dataset,
-    batch_size: int,
-    num_workers: int,
-    device: torch.device,
-    sampler: Sampler | None = None,
-    drop_last: bool = False,
-    collate_fn: Callable = collate,
-) -> DataLoader:
-    # Workers are not persistent: each epoch starts them afresh, seeded from the generator the
-    # training loop reseeds per epoch, which is what makes `--resume` draw the same augmentations.
-    return DataLoader(
-        dataset,
-        batch_size=batch_size,
-        sampler=sampler,
-        num_workers=num_workers,
-        collate_fn=collate_fn,
-        pin_memory=device.type == "cuda",
-        worker_init_fn=_worker_init,
-        drop_last=drop_last,
-        prefetch_factor=4 if num_workers > 0 else None,
     )

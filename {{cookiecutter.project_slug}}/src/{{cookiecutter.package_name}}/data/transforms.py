@@ -1,25 +1,47 @@
-"""OpenCV resizing and train-time augmentation on uint8 RGB arrays.
+"""Resizing (on the CPU with OpenCV, or on the model's device with torch) and train-time augmentation.
 
-Normalisation is not done here: the model normalises uint8 batches on its own device, which keeps
-host-to-device copies four times smaller and the CPU free for decoding.
+Both resizes follow `Preprocessing.resize`: the shorter side scaled to the model's size, then the
+centre square, with the geometry computed once in `crop_box`. Normalisation is not done here: the
+model normalises uint8 batches on its own device, which keeps host-to-device copies four times
+smaller and the CPU free for decoding.
 """
 
 import math
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 import torch
+from torchvision.transforms.v2 import functional as TF
+
+
+class CropBox(NamedTuple):
+    height: int  # the image scaled so that its shorter side is `size`
+    width: int
+    top: int  # then the centre `size` x `size` square of it
+    left: int
+
+
+def crop_box(height: int, width: int, size: int) -> CropBox:
+    scale = size / min(height, width)
+    new_h, new_w = max(size, round(height * scale)), max(size, round(width * scale))
+    return CropBox(new_h, new_w, (new_h - size) // 2, (new_w - size) // 2)
 
 
 def resize(image: np.ndarray, size: int) -> np.ndarray:
-    """Scale the shorter side to `size`, then take the centre `size` x `size` square."""
-    height, width = image.shape[:2]
-    scale = size / min(height, width)
-    new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    image = cv2.resize(image, (new_w, new_h), interpolation=interpolation)
-    top, left = (new_h - size) // 2, (new_w - size) // 2
-    return image[top : top + size, left : left + size]
+    """HxWx3 array -> size x size x 3, with OpenCV (area filter when shrinking)."""
+    box = crop_box(*image.shape[:2], size)
+    interpolation = cv2.INTER_AREA if box.height < image.shape[0] else cv2.INTER_LINEAR
+    image = cv2.resize(image, (box.width, box.height), interpolation=interpolation)
+    return image[box.top : box.top + size, box.left : box.left + size]
+
+
+def resize_on_device(image: torch.Tensor, size: int) -> torch.Tensor:
+    """3xHxW tensor -> 3 x size x size on its own device, antialiased bilinear (OpenCV's area
+    filter has no GPU twin); the same box as `resize`."""
+    box = crop_box(*image.shape[-2:], size)
+    image = TF.resize(image, [box.height, box.width], antialias=True)
+    return image[..., box.top : box.top + size, box.left : box.left + size]
 
 
 def augment(image: np.ndarray, size: int) -> np.ndarray:

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..data.preprocessing import Preprocessing
+from ..errors import ProjectError
 from ..models.checkpoint import load_classifier
 from ..utils.atomic import atomic_write, atomic_write_json
 
@@ -20,7 +22,7 @@ for _name in ("onnxscript", "onnx_ir"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 
-class ExportError(RuntimeError):
+class ExportError(ProjectError, RuntimeError):
     """An export failed or its outputs differ from the PyTorch model's."""
 
 
@@ -77,7 +79,7 @@ def export(checkpoint: Path, out_dir: Path, formats: tuple[str, ...] = FORMATS, 
     if unknown:
         raise ExportError(f"unknown export formats {unknown}; choose from {', '.join(FORMATS)}")
     model, state = load_classifier(checkpoint)
-    size = state["config"]["data"]["image_size"]
+    size = Preprocessing.from_checkpoint(state).image_size
     example = torch.randint(0, 256, (2, 3, size, size), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     out_dir = Path(out_dir)
     exporters = {"torchscript": (export_torchscript, "model.ts"), "onnx": (export_onnx, "model.onnx")}

@@ -2,14 +2,14 @@
 
 uint8 batches from parallel workers (or JPEGs decoded on the GPU) are normalised on the device. On
 a GPU the PyTorch model runs in bf16 and channels_last; on a CPU ONNX Runtime runs the exported
-graph. The same `iter_probabilities` loop serves `predict`, `evaluate` and validation in training.
+graph. `Predictor` is what `predict`, `evaluate` and the API run a trained model through.
 """
 
 import csv
 import importlib.util
 import io
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,18 +17,20 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.dataset import Batch, list_images
-from ..data.device_decode import eval_batches
+from ..data.dataset import list_images
+from ..data.loader import eval_batches
+from ..data.preprocessing import Preprocessing
 from ..data.transforms import resize, to_tensor
 from ..models.checkpoint import load_classifier
+from ..settings import BACKENDS, TOP_K, LoaderSettings
 from ..utils.atomic import atomic_write_json, atomic_write_text
-from ..utils.device import autocast, resolve_precision, select_device, to_device
+from ..utils.device import resolve_precision, select_device
 from .batching import MicroBatcher
 from .export import ExportError
 from .onnx_runtime import OnnxRuntimeModel
+from .probabilities import class_probabilities, iter_probabilities, top_k
 
 log = logging.getLogger(__name__)
-BACKENDS = ("auto", "torch", "onnxruntime")
 
 
 def resolve_backend(backend: str, device: torch.device, precision: str = "auto") -> str:
@@ -47,33 +49,6 @@ def resolve_backend(backend: str, device: torch.device, precision: str = "auto")
     return backend
 
 
-def iter_probabilities(
-    model: nn.Module, loader: Iterable[Batch], device: torch.device, precision: str
-) -> Iterator[tuple[Batch, torch.Tensor]]:
-    """Yield each batch with its class probabilities (float32, on the device)."""
-    model.eval()
-    for batch in loader:
-        if batch.images is None:
-            yield batch, torch.empty(0, device=device)
-            continue
-        yield batch, class_probabilities(model, batch.images, device, precision)
-
-
-def class_probabilities(model: nn.Module, images: torch.Tensor, device: torch.device, precision: str) -> torch.Tensor:
-    """float32 probabilities, on the device, for a uint8 NxCxHxW batch on any device."""
-    with torch.inference_mode(), autocast(device, precision):
-        logits = model(to_device(images, device))
-    return logits.float().softmax(dim=1)
-
-
-def top_k(probabilities: torch.Tensor, class_names: Sequence[str], k: int) -> list[list[dict]]:
-    values, indices = probabilities.topk(min(k, len(class_names)), dim=1)
-    return [
-        [{"label": class_names[i], "probability": round(float(p), 6)} for p, i in zip(row_p, row_i, strict=True)]
-        for row_p, row_i in zip(values.tolist(), indices.tolist(), strict=True)
-    ]
-
-
 class Predictor:
     """A trained model on its device, ready for batches of files or in-memory images."""
 
@@ -81,20 +56,21 @@ class Predictor:
         self,
         model: nn.Module,
         class_names: list[str],
-        image_size: int,
+        preprocessing: Preprocessing,
         device: torch.device,
         precision: str = "auto",
         backend: str = "auto",
     ):
         self.device = device
         self.class_names = list(class_names)
-        self.image_size = image_size
+        self.preprocessing = preprocessing
+        self.image_size = preprocessing.image_size
         self.backend = resolve_backend(backend, device, precision)
         self.precision = "fp32" if self.backend == "onnxruntime" else resolve_precision(precision, device)
         self.batcher: MicroBatcher | None = None
         if self.backend == "onnxruntime":
             try:
-                self.model = OnnxRuntimeModel.from_module(model, image_size)
+                self.model = OnnxRuntimeModel.from_module(model, self.image_size)
                 return
             except ExportError as error:
                 if backend != "auto":
@@ -106,17 +82,18 @@ class Predictor:
 
     @classmethod
     def from_checkpoint(
-        cls, path: Path, device: str = "auto", precision: str = "auto", backend: str = "auto"
+        cls, reference: str | Path, device: str = "auto", precision: str = "auto", backend: str = "auto"
     ) -> "Predictor":
-        model, state = load_classifier(path)
-        image_size = state["config"]["data"]["image_size"]
-        return cls(model, state["class_names"], image_size, select_device(device), precision, backend)
+        """The model of a checkpoint file or reference, with the preprocessing it was trained with."""
+        model, state = load_classifier(reference)
+        spec = Preprocessing.from_checkpoint(state)
+        return cls(model, state["class_names"], spec, select_device(device), precision, backend)
 
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:
         """Class probabilities (float32, on the CPU) for a uint8 NxCxHxW batch."""
         return class_probabilities(self.model, images, self.device, self.precision).cpu()
 
-    def predict_arrays(self, images: Sequence[np.ndarray], k: int = 3) -> list[list[dict]]:
+    def predict_arrays(self, images: Sequence[np.ndarray], k: int = TOP_K) -> list[list[dict]]:
         """Top-k for decoded RGB uint8 arrays (the API path); shares a batch with other threads'
         calls while `start_batching` is in effect."""
         batch = torch.stack([to_tensor(resize(image, self.image_size)) for image in images])
@@ -143,21 +120,17 @@ class Predictions:
 
 
 def predict_files(
-    predictor: Predictor,
-    inputs: Sequence[str | Path],
-    batch_size: int = 64,
-    num_workers: int = 2,
-    k: int = 3,
-    decode: str = "auto",
+    predictor: Predictor, inputs: Sequence[str | Path], loader: LoaderSettings | None = None, k: int = TOP_K
 ) -> Predictions:
-    """Top-k for every image file in `inputs`; `decode` is `auto`, `opencv` (CPU workers) or
-    `nvjpeg` (GPU; `auto` picks it when the model is on CUDA)."""
+    """Top-k for every image file in `inputs`, read with `loader`'s batch size, workers and decoder
+    (`auto`: nvJPEG when the model is on CUDA, OpenCV workers elsewhere); the defaults without one."""
+    loader = loader or LoaderSettings()
     paths = list_images(inputs)
     samples = [(path, -1) for path in paths]
     device = predictor.device
-    loader = eval_batches(samples, predictor.image_size, batch_size, num_workers, device, decode)
+    batches = eval_batches(samples, predictor.image_size, loader.batch_size, loader.workers, device, loader.decode)
     out = Predictions()
-    for batch, probabilities in iter_probabilities(predictor.model, loader, device, predictor.precision):
+    for batch, probabilities in iter_probabilities(predictor.model, batches, device, predictor.precision):
         for index, error in batch.failed:
             out.errors[str(paths[index])] = error
         if batch.images is not None:

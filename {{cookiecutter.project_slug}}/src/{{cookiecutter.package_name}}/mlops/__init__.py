@@ -1,9 +1,11 @@
-"""The intermediate tier: experiment tracking, the model registry and data drift, on MLflow.
+"""The mlops tier: experiment tracking, the model registry, data drift and rollouts, on MLflow.
 
-Nothing in the core imports this package except in one guarded place per concern (the CLI's
-commands, the training callbacks and `models:/` references), so beginner projects run without it.
+The core never imports this package: `extension.py` plugs its commands, training callbacks,
+`models:/` references and the rollout's serving strategy into the seam (`extensions.py`).
 """
 
+from ..errors import ProjectError
 
-class MlopsError(RuntimeError):
+
+class MlopsError(ProjectError, RuntimeError):
     """A tracking, registry or drift step failed for a reason the message explains (no traceback needed)."""

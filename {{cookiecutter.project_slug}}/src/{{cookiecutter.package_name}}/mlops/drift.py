@@ -21,22 +21,22 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .. import extensions
 from ..data.dataset import list_images, scan_image_folder
 from ..data.image import ImageDecodeError, load_image
 from ..data.transforms import resize
+from ..extensions import TrainingCallback
 from ..inference.predict import Predictor
-from ..models.checkpoint import is_registry_uri
 from ..training.train import TrainResult
 from ..utils.atomic import atomic_write_json
 from . import MlopsError
+from .settings import DriftSettings
 
 log = logging.getLogger(__name__)
 PROFILE_NAME = "reference_profile.json"
 PROFILE_FORMAT = 1
 FEATURES = ("width", "height", "brightness", "contrast", "sharpness", "confidence")
-DEFAULT_MAX_IMAGES = 2000
-DEFAULT_P_VALUE = 0.01
-DEFAULT_PSI_THRESHOLD = 0.2
+DEFAULTS = DriftSettings()
 PSI_BINS = 10
 
 
@@ -90,7 +90,7 @@ def build_profile(
     images: Sequence[Path],
     predictor: Predictor,
     confidence_images: Sequence[Path] | None = None,
-    max_images: int = DEFAULT_MAX_IMAGES,
+    max_images: int = DEFAULTS.max_images,
 ) -> dict:
     """Profile `images`; confidences come from `confidence_images` (held-out images) when given."""
     values, unreadable = measure(sample_paths(images, max_images), predictor)
@@ -157,8 +157,8 @@ def population_stability_index(reference: Sequence[float], current: Sequence[flo
 def compare(
     profile: dict,
     current: dict[str, list],
-    p_value: float = DEFAULT_P_VALUE,
-    psi_threshold: float = DEFAULT_PSI_THRESHOLD,
+    p_value: float = DEFAULTS.p_value,
+    psi_threshold: float = DEFAULTS.psi_threshold,
 ) -> dict:
     """Test every feature of `current` against the profile; `drift` is True if any feature drifted."""
     try:
@@ -196,38 +196,28 @@ def check_drift(
     data: Sequence[Path],
     reference: Path | None = None,
     device: str = "auto",
-    max_images: int = DEFAULT_MAX_IMAGES,
-    p_value: float = DEFAULT_P_VALUE,
-    psi_threshold: float = DEFAULT_PSI_THRESHOLD,
+    settings: DriftSettings = DEFAULTS,
 ) -> dict:
     """Compare the images in `data` with the model's reference profile (beside the checkpoint,
     in the registered version's files, or at `reference`)."""
     with tempfile.TemporaryDirectory(prefix="drift-") as tmp:
-        if is_registry_uri(checkpoint):
-            from .registry import CHECKPOINT_NAME, download
-
-            local = download(str(checkpoint), Path(tmp)) / CHECKPOINT_NAME
-        else:
-            local = Path(checkpoint)
+        local = extensions.resolve_checkpoint(checkpoint, Path(tmp))
         profile = read_profile(reference or local.with_name(PROFILE_NAME))
         predictor = Predictor.from_checkpoint(local, device)
-    values, unreadable = measure(sample_paths(list_images(data), max_images), predictor)
-    report = compare(profile, values, p_value, psi_threshold)
+    values, unreadable = measure(sample_paths(list_images(data), settings.max_images), predictor)
+    report = compare(profile, values, settings.p_value, settings.psi_threshold)
     return {"checkpoint": str(checkpoint), "data": [str(d) for d in data], **report, "unreadable": unreadable}
 
 
-class ReferenceProfiler:
+class ReferenceProfiler(TrainingCallback):
     """Training callback: profile the data with the best model and save the profile beside best.pt."""
 
-    def __init__(self, max_images: int = DEFAULT_MAX_IMAGES):
+    def __init__(self, max_images: int = DEFAULTS.max_images):
         self.max_images = max_images
         self.cfg = None
 
     def on_train_start(self, cfg) -> None:
         self.cfg = cfg
-
-    def on_epoch_end(self, record: dict) -> None:
-        pass
 
     def on_train_end(self, result: TrainResult | None) -> None:
         if result is None:

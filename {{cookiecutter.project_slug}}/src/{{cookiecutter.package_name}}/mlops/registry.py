@@ -8,10 +8,8 @@ environment serves. Every promotion is appended to a tag on the registered model
 
 import json
 import re
-import tempfile
 from pathlib import Path
 
-from ..models.checkpoint import load_checkpoint
 from . import MlopsError
 from .store import MlflowClient, MlflowException, client, mlflow, mlflow_errors, tracking_uri
 
@@ -95,12 +93,6 @@ def download(uri: str, destination: Path) -> Path:
             f"{uri} (version {version.version}) holds no {CHECKPOINT_NAME}: it was not registered by train"
         )
     return folder
-
-
-def load_registered_checkpoint(uri: str) -> dict:
-    """The checkpoint of a registered version, read into memory (the download is not kept)."""
-    with tempfile.TemporaryDirectory(prefix="registry-") as tmp:
-        return load_checkpoint(download(uri, Path(tmp)) / CHECKPOINT_NAME)
 
 
 def _history_tag(alias: str) -> str:

@@ -7,33 +7,19 @@ state, and a test can predict the split. In `ab` mode the candidate answers its 
 response has gone out, so only the logs see what it would have said.
 """
 
+import functools
 import hashlib
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..api.serving import PRIMARY, Answer
 from ..inference.predict import Predictor
+from .settings import RolloutSettings
 
 log = logging.getLogger(__name__)
 
-MODES = ("ab", "shadow")
-PRIMARY, CANDIDATE = "primary", "candidate"
-
-
-@dataclass(frozen=True)
-class RolloutSettings:
-    """What to roll out: `candidate` is a checkpoint path or a registry ref."""
-
-    candidate: str
-    share: float
-    mode: str = "ab"
-
-    def __post_init__(self):
-        if not 0 <= self.share <= 1:
-            raise ValueError(f"candidate share {self.share} must be between 0 and 1")
-        if self.mode not in MODES:
-            raise ValueError(f"rollout mode {self.mode!r} must be one of {', '.join(MODES)}")
+CANDIDATE = "candidate"
 
 
 def bucket(request_id: str) -> float:
@@ -47,16 +33,18 @@ def in_candidate_share(request_id: str, share: float) -> bool:
 
 
 class Rollout:
-    """The primary model, a candidate, and the rule that splits requests between them."""
+    """The serving strategy of a rollout: the primary model, a candidate, and the rule that splits
+    requests between them (it replaces the core's single model through the seam)."""
 
     def __init__(self, primary: Predictor, candidate: Predictor, settings: RolloutSettings):
-        if settings.mode == "ab" and candidate.class_names != primary.class_names:
+        if settings.rollout_mode == "ab" and candidate.class_names != primary.class_names:
             raise ValueError(
                 f"the candidate {settings.candidate} answers with classes {candidate.class_names}, the primary "
                 f"with {primary.class_names}: an A/B rollout needs the same classes (shadow mode does not)"
             )
         self.primary = primary
         self.candidate = candidate
+        self.models = [primary, candidate]
         self.settings = settings
 
     @classmethod
@@ -64,23 +52,24 @@ class Rollout:
         candidate = Predictor.from_checkpoint(settings.candidate, device, backend=primary.backend)
         log.info(
             "rollout: %s mode, %.1f%% of requests to candidate %s",
-            settings.mode,
-            100 * settings.share,
+            settings.rollout_mode,
+            100 * settings.candidate_share,
             settings.candidate,
         )
         return cls(primary, candidate, settings)
 
     def variant_for(self, request_id: str) -> str:
         """Which model answers this request."""
-        ab = self.settings.mode == "ab"
-        return CANDIDATE if ab and in_candidate_share(request_id, self.settings.share) else PRIMARY
+        ab = self.settings.rollout_mode == "ab"
+        return CANDIDATE if ab and in_candidate_share(request_id, self.settings.candidate_share) else PRIMARY
 
     def shadows(self, request_id: str) -> bool:
         """Whether the candidate also runs on this request, for the logs only."""
-        return self.settings.mode == "shadow" and in_candidate_share(request_id, self.settings.share)
+        return self.settings.rollout_mode == "shadow" and in_candidate_share(request_id, self.settings.candidate_share)
 
-    def predict(self, request_id: str, image: np.ndarray, k: int) -> tuple[str, list[dict]]:
-        """Top-k from the variant this request belongs to; logs which variant answered."""
+    def predict(self, request_id: str, image: np.ndarray, k: int) -> Answer:
+        """Top-k from the variant this request belongs to; logs which variant answered. A request
+        in a shadow's share also runs on the candidate, after the answer has gone out."""
         variant = self.variant_for(request_id)
         model = self.candidate if variant == CANDIDATE else self.primary
         [predictions] = model.predict_arrays([image], k)
@@ -88,13 +77,14 @@ class Rollout:
         log.info(
             "rollout request_id=%s mode=%s variant=%s label=%s probability=%.4f",
             request_id,
-            self.settings.mode,
+            self.settings.rollout_mode,
             variant,
             top["label"],
             top["probability"],
             extra={"request_id": request_id, "variant": variant},
         )
-        return variant, predictions
+        shadow = functools.partial(self.shadow, request_id, image, k, predictions) if self.shadows(request_id) else None
+        return Answer(variant, predictions, shadow)
 
     def shadow(self, request_id: str, image: np.ndarray, k: int, answered: list[dict]) -> None:
         """Run the candidate on a request the primary answered, and log both top labels.

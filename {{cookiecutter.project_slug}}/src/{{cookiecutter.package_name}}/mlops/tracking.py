@@ -16,8 +16,10 @@ import cv2
 import numpy as np
 
 from ..config import Config
+from ..extensions import TrainingCallback
+from ..inference.evaluate import evaluate_checkpoint
 from ..models.checkpoint import load_checkpoint, save_checkpoint
-from ..training.evaluate import evaluate_checkpoint
+from ..settings import LoaderSettings
 from ..training.train import TrainResult
 from ..utils.atomic import atomic_write
 from . import MlopsError, registry
@@ -26,7 +28,7 @@ from .store import Metric, Param, client, mlflow_errors
 
 log = logging.getLogger(__name__)
 # What the registered checkpoint keeps of a training checkpoint: no optimizer or scheduler state.
-MODEL_KEYS = ("model", "class_names", "config", "epoch", "best_accuracy", "history")
+MODEL_KEYS = ("model", "class_names", "config", "preprocessing", "epoch", "best_accuracy", "history")
 
 
 def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
@@ -82,7 +84,7 @@ def write_png(image: np.ndarray, path: Path) -> Path:
     return atomic_write(path, lambda handle: handle.write(png.tobytes()))
 
 
-class MlflowTracker:
+class MlflowTracker(TrainingCallback):
     """Log one training run to MLflow, and optionally register its model (a TrainingCallback)."""
 
     def __init__(self, experiment: str, register_as: str | None = None):
@@ -131,9 +133,8 @@ class MlflowTracker:
     def _log_outputs(self, result: TrainResult) -> None:
         cfg, out = self.cfg, Path(result.output_dir)
         best = out / "best.pt"
-        report = evaluate_checkpoint(
-            best, cfg.data.root / "val", out / "evaluation", cfg.data.batch_size, cfg.data.num_workers, cfg.train.device
-        )
+        loader = LoaderSettings(batch_size=cfg.data.batch_size, workers=cfg.data.num_workers, device=cfg.train.device)
+        report = evaluate_checkpoint(best, cfg.data.root / "val", out / "evaluation", loader)
         write_png(render_training_curves(result.history), out / "training_curves.png")
         with mlflow_errors("logging the run's results"), tempfile.TemporaryDirectory() as tmp:
             self._log(metrics={"best_val_accuracy": result.best_accuracy, "eval_accuracy": report["accuracy"]})
@@ -142,7 +143,9 @@ class MlflowTracker:
             self.client.log_artifacts(self.run_id, str(out / "evaluation"), "evaluation")
             model_dir = Path(tmp) / registry.MODEL_ARTIFACT
             state = load_checkpoint(best)
-            save_checkpoint({key: state[key] for key in MODEL_KEYS}, model_dir / registry.CHECKPOINT_NAME)
+            save_checkpoint(
+                {key: state[key] for key in MODEL_KEYS if key in state}, model_dir / registry.CHECKPOINT_NAME
+            )
             shutil.copy2(out / "config.yaml", model_dir / "config.yaml")
             if (out / PROFILE_NAME).is_file():
                 shutil.copy2(out / PROFILE_NAME, model_dir / PROFILE_NAME)

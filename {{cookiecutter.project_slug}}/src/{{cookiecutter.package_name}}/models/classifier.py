@@ -1,21 +1,14 @@
 """A torchvision backbone with a fresh head, taking uint8 RGB batches and normalising on-device."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 import torchvision
 from torch import nn
 
-BACKBONES = (
-    "resnet18",
-    "resnet50",
-    "mobilenet_v3_small",
-    "mobilenet_v3_large",
-    "efficientnet_b0",
-    "convnext_tiny",
-)
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from ..data.preprocessing import IMAGENET_MEAN, IMAGENET_STD
+from ..settings import BACKBONES
 
 
 def _replace_last_linear(net: nn.Module, num_classes: int) -> None:
@@ -32,7 +25,14 @@ class Classifier(nn.Module):
     Works in either memory format; callers move it to `channels_last` on GPUs.
     """
 
-    def __init__(self, backbone: str, num_classes: int, weights: Path | None = None):
+    def __init__(
+        self,
+        backbone: str,
+        num_classes: int,
+        weights: Path | None = None,
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+    ):
         super().__init__()
         if backbone not in BACKBONES:
             raise ValueError(f"backbone={backbone!r} must be one of {', '.join(BACKBONES)}")
@@ -43,8 +43,8 @@ class Classifier(nn.Module):
             net.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         _replace_last_linear(net, num_classes)
         self.backbone = net
-        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1) * 255)
-        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1) * 255)
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1) * 255)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1) * 255)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         x = (images.float() - self.mean) / self.std

@@ -10,7 +10,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import torch
 import torch.nn.functional as F
@@ -20,14 +19,17 @@ from torch.utils.data import DistributedSampler, Subset
 from tqdm import tqdm
 
 from ..config import Config
-from ..data.dataset import ImageDataset, make_loader, scan_image_folder
-from ..models.checkpoint import load_checkpoint, save_checkpoint
+from ..data.dataset import ImageDataset, scan_image_folder
+from ..data.loader import make_loader
+from ..data.preprocessing import Preprocessing
+from ..extensions import TrainingCallback
+from ..models.checkpoint import CheckpointError, build_classifier, load_checkpoint, save_checkpoint
 from ..models.classifier import Classifier
 from ..utils.atomic import atomic_write_json, atomic_write_text
 from ..utils.device import autocast, resolve_precision, to_device
 from ..utils.seeding import epoch_seed, seed_everything
 from . import distributed
-from .evaluate import confusion_matrix, summarize
+from .metrics import confusion_matrix, summarize
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +40,6 @@ class TrainResult:
     epochs_completed: int
     output_dir: Path
     history: list[dict]
-
-
-class TrainingCallback(Protocol):
-    """What the loop tells an observer, such as the intermediate tier's MLflow tracker.
-
-    Called on rank 0 only. `on_train_end` gets None when training failed, after the callbacks
-    that had started; an exception raised by a callback stops training with that error.
-    """
-
-    def on_train_start(self, cfg: Config) -> None: ...
-
-    def on_epoch_end(self, record: dict) -> None: ...
-
-    def on_train_end(self, result: TrainResult | None) -> None: ...
 
 
 def warmup_cosine(warmup_steps: int, total_steps: int):
@@ -128,7 +116,7 @@ def _train(
 
     start_epoch, best, stale, history = 0, -1.0, 0, []
     if resume is not None:
-        state = load_checkpoint(resume)
+        state = resumable_state(resume, cfg, class_names)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -184,6 +172,7 @@ def _train(
                 "stale_epochs": stale,
                 "class_names": class_names,
                 "config": cfg.to_plain(),
+                "preprocessing": Preprocessing(cfg.data.image_size).to_dict(),
                 "history": history,
             }
             save_checkpoint(state, out / "last.pt")
@@ -203,6 +192,28 @@ def _train(
     if ctx.is_main and stale >= cfg.train.patience:
         log.info("early stop: no val improvement for %d epochs", stale)
     return TrainResult(best, len(history), out, history)
+
+
+RESUME_KEYS = ("optimizer", "scheduler", "scaler", "epoch", "best_accuracy", "stale_epochs", "history")
+
+
+def resumable_state(reference: str | Path, cfg: Config, class_names: list[str]) -> dict:
+    """A training checkpoint that this config can continue, or one CheckpointError saying why not."""
+    state = load_checkpoint(reference)
+    missing = [key for key in RESUME_KEYS if key not in state]
+    if missing:
+        raise CheckpointError(
+            f"{reference}: holds a model but not the training state to resume from (no {', '.join(missing)}); "
+            "resume from the last.pt that training writes"
+        )
+    trained = state["config"]["model"]["backbone"]
+    if trained != cfg.model.backbone or state["class_names"] != class_names:
+        raise CheckpointError(
+            f"{reference}: trained as a {trained} on classes {state['class_names']}, but this run is a "
+            f"{cfg.model.backbone} on {class_names}; resume with the config and data it was trained on"
+        )
+    build_classifier(state, reference)  # the weights must fit, or say so in one line
+    return state
 
 
 def train_epoch(model, loader, optimizer, scheduler, scaler, precision, ctx, max_steps, label) -> float:

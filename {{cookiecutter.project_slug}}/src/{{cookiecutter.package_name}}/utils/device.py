@@ -4,7 +4,8 @@ import contextlib
 
 import torch
 
-PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+from ..settings import PRECISIONS
+
 _DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 

@@ -6,15 +6,15 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Query, Request, R
 from fastapi.concurrency import run_in_threadpool
 
 from ...data.image import ImageDecodeError, load_image
-from ...inference.predict import Predictor
-from ..dependencies import REQUEST_ID_HEADER, get_predictor, get_request_id
+from ...settings import TOP_K
+from ..dependencies import REQUEST_ID_HEADER, get_request_id, get_serving
 from ..errors import ApiError
 from ..schemas import ErrorBody, PredictionResponse
+from ..serving import Serving
 
 router = APIRouter(tags=["predict"])
 
 VARIANT_HEADER = "X-Model-Variant"
-PRIMARY = "primary"
 
 ANSWER = {
     "description": "The top-k labels, most probable first",
@@ -52,16 +52,16 @@ async def predict(
     request: Request,
     response: Response,
     background: BackgroundTasks,
-    predictor: Annotated[Predictor, Depends(get_predictor)],
+    serving: Annotated[Serving, Depends(get_serving)],
     request_id: Annotated[str, Depends(get_request_id)],
     file: Annotated[UploadFile, File(description="The image: JPEG, PNG, BMP, WebP or TIFF, with an image/* type")],
-    top_k: Annotated[int, Query(ge=1, le=100, description="How many labels to return")] = 3,
+    top_k: Annotated[int, Query(ge=1, le=100, description="How many labels to return")] = TOP_K,
 ) -> PredictionResponse:
     """Classify one uploaded image. Decoding and inference run in a worker thread."""
     if not (file.content_type or "").startswith("image/"):
         message = f"expected an image upload, got content type {file.content_type!r}"
         raise ApiError(415, "unsupported_media_type", message)
-    limit = request.app.state.max_upload_bytes
+    limit = request.app.state.settings.max_upload_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, "upload_too_large", f"the image is larger than {limit} bytes")
@@ -69,14 +69,8 @@ async def predict(
         image = await run_in_threadpool(load_image, data)
     except ImageDecodeError:
         raise ApiError(422, "undecodable_image", "the upload is not a decodable image") from None
-
-    rollout = request.app.state.rollout
-    if rollout is None:
-        variant = PRIMARY
-        [predictions] = await run_in_threadpool(predictor.predict_arrays, [image], top_k)
-    else:
-        variant, predictions = await run_in_threadpool(rollout.predict, request_id, image, top_k)
-        if rollout.shadows(request_id):
-            background.add_task(rollout.shadow, request_id, image, top_k, predictions)
-    response.headers[VARIANT_HEADER] = variant
-    return PredictionResponse(filename=file.filename, predictions=predictions)
+    answer = await run_in_threadpool(serving.predict, request_id, image, top_k)
+    if answer.after_response is not None:
+        background.add_task(answer.after_response)
+    response.headers[VARIANT_HEADER] = answer.variant
+    return PredictionResponse(filename=file.filename, predictions=answer.predictions)

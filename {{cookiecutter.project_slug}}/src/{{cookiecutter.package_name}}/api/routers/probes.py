@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from ...inference.predict import Predictor
-from ..dependencies import get_predictor
+from ..dependencies import get_serving
 from ..schemas import ErrorBody, Health, Readiness
+from ..serving import Serving
 
 router = APIRouter(tags=["probes"])
 
@@ -18,6 +18,6 @@ async def health() -> Health:
 
 
 @router.get("/ready", responses={503: {"model": ErrorBody, "description": "The model is not loaded yet"}})
-async def ready(predictor: Annotated[Predictor, Depends(get_predictor)]) -> Readiness:
+async def ready(serving: Annotated[Serving, Depends(get_serving)]) -> Readiness:
     """Readiness: the model is loaded and can take requests."""
-    return Readiness(status="ready", classes=predictor.class_names, device=str(predictor.device))
+    return Readiness(status="ready", classes=serving.primary.class_names, device=str(serving.primary.device))

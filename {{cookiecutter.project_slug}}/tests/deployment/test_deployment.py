@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-DEPLOYMENT = Path(__file__).resolve().parents[1]
+from {{ cookiecutter.package_name }}.settings import ServeSettings
+
+DEPLOYMENT = Path(__file__).resolve().parents[2] / "deployment"
 PROJECT = DEPLOYMENT.parent
 COMPOSE = DEPLOYMENT / "docker-compose.yml"
 SCRIPTS = sorted(DEPLOYMENT.glob("*.sh"))
@@ -89,12 +91,17 @@ def test_compose_health_check_is_the_one_the_images_declare():
         assert service["healthcheck"]["test"] == ["CMD", *image_check], name
 
 
-def test_compose_serves_by_default_the_checkpoint_the_images_expect():
-    image_default = re.search(r"MODEL_PATH=(\S+)", (PROJECT / "docker" / "Dockerfile.cpu").read_text()).group(1)
+def test_compose_serves_by_default_the_checkpoint_the_api_and_run_sh_expect():
+    default = ServeSettings().checkpoint
+    runtime_workdir = [
+        line for line in (PROJECT / "docker" / "Dockerfile.cpu").read_text().splitlines() if line.startswith("WORKDIR")
+    ]
+    assert runtime_workdir[-1] == "WORKDIR /app" and default.startswith("models/")
     for name, service in compose()["services"].items():
-        model_path = service["environment"]["MODEL_PATH"]
-        resolved = re.sub(r"\$\{CHECKPOINT:-([^}]+)\}", r"\1", model_path)
-        assert resolved == image_default, f"{name}: {model_path} defaults to {resolved}, not {image_default}"
+        assert service["environment"]["MODEL_PATH"] == "${CHECKPOINT:-}", f"{name}: leave the default to the API"
+        assert service["environment"]["MAX_UPLOAD_BYTES"] == "${MAX_UPLOAD_BYTES:-}", name
+    run_sh_default = re.search(r"CHECKPOINT=\$\{CHECKPOINT:-([^}]+)\}", (DEPLOYMENT / "run.sh").read_text())[1]
+    assert run_sh_default == default, "run.sh checks for the file the API serves by default"
 
 
 def test_gpu_service_starts_only_in_its_profile_and_reserves_nvidia_gpus():

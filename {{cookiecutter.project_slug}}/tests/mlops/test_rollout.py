@@ -9,9 +9,11 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.api.app import app_from_env, create_app
 from {{ cookiecutter.package_name }}.cli import build_parser
-from {{ cookiecutter.package_name }}.mlops.rollout import Rollout, RolloutSettings, in_candidate_share
+from {{ cookiecutter.package_name }}.mlops.rollout import Rollout, in_candidate_share
+from {{ cookiecutter.package_name }}.mlops.settings import RolloutSettings
 from {{ cookiecutter.package_name }}.models.checkpoint import load_classifier, save_checkpoint
 
 ROLLOUT_LOGGER = "{{ cookiecutter.package_name }}.mlops.rollout"
@@ -154,7 +156,7 @@ def test_the_container_factory_reads_the_rollout_from_the_environment(trained_ch
     monkeypatch.setenv("ROLLOUT_MODE", "shadow")
     app = app_from_env()
     with TestClient(app):
-        assert app.state.rollout.settings == RolloutSettings(str(always_square), 0.25, "shadow")
+        assert app.state.serving.settings == RolloutSettings(str(always_square), 0.25, "shadow")
     monkeypatch.setenv("CANDIDATE_SHARE", "a quarter")
     with pytest.raises(ValueError, match="CANDIDATE_SHARE='a quarter'"):
         app_from_env()
@@ -164,4 +166,5 @@ def test_serve_takes_the_rollout_as_options():
     args = build_parser().parse_args(
         ["serve", "--checkpoint", "a.pt", "--candidate", "models:/classifier@candidate", "--rollout-mode", "shadow"]
     )
-    assert (args.candidate, args.candidate_share, args.rollout_mode) == ("models:/classifier@candidate", 0.1, "shadow")
+    rollout = settings.load(RolloutSettings, settings.options(args))
+    assert rollout == RolloutSettings("models:/classifier@candidate", 0.1, "shadow")

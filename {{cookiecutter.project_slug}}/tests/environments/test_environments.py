@@ -5,6 +5,7 @@ shape and for secrets; the local Compose file is checked against the Compose sch
 Docker engine is needed to run these tests.
 """
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -14,9 +15,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }}.config import ConfigError, load_config
+from {{ cookiecutter.package_name }} import extensions
+from {{ cookiecutter.package_name }}.config import Config, ConfigError, load_config
+from {{ cookiecutter.package_name }}.settings import ServeSettings
 
-ENVIRONMENTS = Path(__file__).resolve().parents[1]
+ENVIRONMENTS = Path(__file__).resolve().parents[2] / "environments"
 PROJECT = ENVIRONMENTS.parent
 NAMES = ["local", "development", "staging", "production"]
 BASES = [PROJECT / "configs" / "default.yaml", PROJECT / "configs" / "demo.yaml"]
@@ -26,6 +29,13 @@ SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE|CREDENTIAL|(^|_)KEY$|AC
 SECRET_VALUE = re.compile(
     r"-----BEGIN|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{20,}|sk-[A-Za-z0-9]{20,}|//[^/\s:@]+:[^/\s@]+@"
 )
+
+
+def load_in(env: str, base: Path = BASES[0], overrides: list[str] = ()) -> Config:
+    """The config the loader builds from `base` with APP_ENV=env."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("APP_ENV", env)
+        return load_config(base, list(overrides))
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -52,63 +62,63 @@ def test_the_environments_are_the_four_documented_ones():
 @pytest.mark.parametrize("name", NAMES)
 def test_each_environment_loads_and_validates_over_each_base_config(name, base):
     overlay = yaml.safe_load((ENVIRONMENTS / name / "config.yaml").read_text())
-    cfg = load_config(base, env=name)
+    cfg = load_in(name, base)
     for section, values in overlay.items():
         for key, value in values.items():
             assert cfg.to_plain()[section][key] == value, f"{name}: {section}.{key} was not applied"
 
 
 def test_an_overlay_changes_only_its_own_keys_and_leaves_the_rest_of_the_base():
-    base = load_config(BASES[0], env="").to_plain()
-    local = load_config(BASES[0], env="local").to_plain()
+    base = load_in("", BASES[0]).to_plain()
+    local = load_in("local", BASES[0]).to_plain()
     assert local["data"]["image_size"] == base["data"]["image_size"]
     assert local["train"]["lr"] == base["train"]["lr"]
     assert (local["train"]["epochs"], base["train"]["epochs"]) == (3, 30)
 
 
 def test_local_trains_on_the_cpu_in_fp32_and_production_keeps_the_full_schedule():
-    local = load_config(BASES[0], env="local")
-    production = load_config(BASES[0], env="production")
+    local = load_in("local", BASES[0])
+    production = load_in("production", BASES[0])
     assert (local.train.device, local.train.precision) == ("cpu", "fp32")
     assert production.train.epochs == 30 and production.train.precision == "auto"
     assert production.train.max_steps_per_epoch is None
 
 
 def test_precedence_is_base_then_environment_then_set_overrides():
-    assert load_config(BASES[0], env="").train.epochs == 30
-    assert load_config(BASES[0], env="local").train.epochs == 3
-    assert load_config(BASES[0], ["train.epochs=7"], env="local").train.epochs == 7
+    assert load_in("", BASES[0]).train.epochs == 30
+    assert load_in("local", BASES[0]).train.epochs == 3
+    assert load_in("local", BASES[0], ["train.epochs=7"]).train.epochs == 7
 
 
 def test_app_env_variable_selects_the_environment(monkeypatch):
     monkeypatch.setenv("APP_ENV", "development")
     assert load_config(BASES[0]).train.output_dir == Path("models/development")
-    assert load_config(BASES[0], env="").train.output_dir == Path("models/run")
+    assert load_in("", BASES[0]).train.output_dir == Path("models/run")
 
 
 def test_environments_are_found_from_the_config_file_not_the_working_directory(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    assert load_config(BASES[0], env="staging").train.output_dir == Path("models/staging")
+    assert load_in("staging", BASES[0]).train.output_dir == Path("models/staging")
 
 
 def test_environments_dir_variable_points_the_loader_at_another_folder(monkeypatch, tmp_path):
     (tmp_path / "qa").mkdir()
     (tmp_path / "qa" / "config.yaml").write_text("train:\n  epochs: 2\n")
     monkeypatch.setenv("ENVIRONMENTS_DIR", str(tmp_path))
-    assert load_config(BASES[0], env="qa").train.epochs == 2
+    assert load_in("qa", BASES[0]).train.epochs == 2
     with pytest.raises(ConfigError, match="valid environments: qa"):
-        load_config(BASES[0], env="local")
+        load_in("local", BASES[0])
 
 
 def test_unknown_environment_is_a_config_error_that_names_the_valid_ones():
     with pytest.raises(ConfigError, match="APP_ENV='prod'") as error:
-        load_config(BASES[0], env="prod")
+        load_in("prod", BASES[0])
     assert "valid environments: development, local, production, staging" in str(error.value)
 
 
 def test_a_path_is_not_accepted_as_an_environment_name():
     with pytest.raises(ConfigError, match="not an environment"):
-        load_config(BASES[0], env="../configs")
+        load_in("../configs", BASES[0])
 
 
 def test_a_bad_overlay_value_is_reported_with_the_overlay_file(monkeypatch, tmp_path):
@@ -116,7 +126,7 @@ def test_a_bad_overlay_value_is_reported_with_the_overlay_file(monkeypatch, tmp_
     (tmp_path / "broken" / "config.yaml").write_text("train:\n  epochs: 0\n")
     monkeypatch.setenv("ENVIRONMENTS_DIR", str(tmp_path))
     with pytest.raises(ConfigError, match=r"broken/config\.yaml: train\.epochs"):
-        load_config(BASES[0], env="broken")
+        load_in("broken", BASES[0])
 
 
 def test_cli_with_a_bad_app_env_exits_2_with_one_line_naming_the_valid_environments(package_env):
@@ -129,6 +139,44 @@ def test_cli_with_a_bad_app_env_exits_2_with_one_line_naming_the_valid_environme
     assert line.startswith("error: APP_ENV='qa'") and "local" in line and "production" in line
 
 
+def a_project_without_environments(tmp_path: Path) -> Path:
+    """A project folder (pyproject.toml, configs/) without an environments/ folder."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "configs").mkdir()
+    return Path(shutil.copy(PROJECT / "configs" / "default.yaml", tmp_path / "configs"))
+
+
+def test_an_empty_app_env_means_no_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "")
+    config = a_project_without_environments(tmp_path)
+    assert load_config(config) == load_in("", PROJECT / "configs/default.yaml")
+
+
+def test_app_env_in_a_project_without_environments_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("APP_ENV", "local")
+    with pytest.raises(ConfigError, match=r"APP_ENV='local' is set, but there is no environments folder at"):
+        load_config(a_project_without_environments(tmp_path))
+
+
+def test_app_env_with_a_config_outside_any_project_asks_for_environments_dir(monkeypatch, tmp_path):
+    config = shutil.copy(PROJECT / "configs" / "default.yaml", tmp_path)
+    monkeypatch.setenv("APP_ENV", "local")
+    with pytest.raises(ConfigError, match="not inside a project.*ENVIRONMENTS_DIR"):
+        load_config(config)
+
+
+def test_cli_with_app_env_but_no_environments_exits_2_with_one_line(tmp_path, package_env):
+    config = a_project_without_environments(tmp_path)
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "train", "--config", str(config)]
+    completed = subprocess.run(
+        command, env={**package_env, "APP_ENV": "staging"}, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    [line] = completed.stderr.strip().splitlines()
+    assert line.startswith("error: APP_ENV='staging' is set, but there is no environments folder at")
+
+
 # --- .env examples --------------------------------------------------------------------------
 
 
@@ -136,14 +184,26 @@ def test_cli_with_a_bad_app_env_exits_2_with_one_line_naming_the_valid_environme
 def test_each_env_example_is_key_value_lines_that_name_its_own_environment(name):
     values = read_env_file(ENVIRONMENTS / name / ".env.example")
     assert values["APP_ENV"] == name
-    assert {"MODEL_PATH", "DEVICE", "MAX_UPLOAD_BYTES", "MLFLOW_TRACKING_URI"} <= set(values)
-    assert int(values["MAX_UPLOAD_BYTES"]) > 0
+    assert {"MODEL_PATH", "MLFLOW_TRACKING_URI"} <= set(values)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_env_example_repeats_a_default_of_the_serve_settings(name):
+    defaults = {
+        field.metadata["env"]: str(field.default)
+        for cls in (ServeSettings, *extensions.settings_classes())
+        for field in dataclasses.fields(cls)
+        if field.metadata.get("env")
+    }
+    values = read_env_file(ENVIRONMENTS / name / ".env.example")
+    repeated = {key: value for key, value in values.items() if defaults.get(key) == value}
+    assert repeated == {}, "the settings' defaults live in settings.py only"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_each_env_example_serves_the_checkpoint_its_environment_trains(name):
     served = read_env_file(ENVIRONMENTS / name / ".env.example")["MODEL_PATH"]
-    trained = load_config(BASES[0], env=name).train.output_dir
+    trained = load_in(name, BASES[0]).train.output_dir
     assert Path(served) == trained / "best.pt"
 
 
@@ -218,7 +278,7 @@ def test_local_api_reads_the_local_env_file_and_talks_to_the_mlflow_service():
     assert api["environment"]["APP_ENV"] == "local"
     assert api["environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
     default_model = re.fullmatch(r"\$\{MODEL_PATH:-([^}]+)\}", api["environment"]["MODEL_PATH"])[1]
-    assert Path(default_model) == load_config(BASES[0], env="local").train.output_dir / "best.pt"
+    assert Path(default_model) == load_in("local", BASES[0]).train.output_dir / "best.pt"
 
 
 def test_local_mlflow_is_a_pinned_official_image_with_sqlite_and_artifacts_on_named_volumes():

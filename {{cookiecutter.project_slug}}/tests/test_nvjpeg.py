@@ -1,4 +1,4 @@
-"""The GPU decode path, run on the CPU: torchvision decodes JPEGs on whichever device it is given."""
+"""The nvJPEG decode path, run on the CPU: torchvision decodes JPEGs on whichever device it is given."""
 
 import shutil
 
@@ -7,16 +7,13 @@ import numpy as np
 import pytest
 import torch
 
-from {{ cookiecutter.package_name }}.data import device_decode
+from {{ cookiecutter.package_name }}.data import loader
 from {{ cookiecutter.package_name }}.data.dataset import ImageDataset, collate
-from {{ cookiecutter.package_name }}.data.device_decode import (
-    EncodedDataset,
-    collate_encoded,
-    decode_batch,
-    resolve_decoder,
-)
+from {{ cookiecutter.package_name }}.data.loader import resolve_decoder
+from {{ cookiecutter.package_name }}.data.nvjpeg import EncodedDataset, collate_encoded, decode_batch
+from {{ cookiecutter.package_name }}.inference.evaluate import evaluate_checkpoint
 from {{ cookiecutter.package_name }}.inference.predict import Predictor, predict_files
-from {{ cookiecutter.package_name }}.training.evaluate import evaluate_checkpoint
+from {{ cookiecutter.package_name }}.settings import LoaderSettings
 
 CPU = torch.device("cpu")
 
@@ -75,9 +72,9 @@ def test_device_resizing_matches_opencv_to_within_a_few_grey_levels(mixed_folder
 
 def test_predict_files_through_the_device_decoder_agrees_with_opencv(trained_checkpoint, mixed_folder, monkeypatch):
     predictor = Predictor.from_checkpoint(trained_checkpoint, "cpu")
-    opencv = predict_files(predictor, [mixed_folder], batch_size=4, num_workers=0)
-    monkeypatch.setattr(device_decode, "resolve_decoder", lambda decode, device: "nvjpeg")
-    on_device = predict_files(predictor, [mixed_folder], batch_size=4, num_workers=2)
+    opencv = predict_files(predictor, [mixed_folder], LoaderSettings(batch_size=4, workers=0))
+    monkeypatch.setattr(loader, "resolve_decoder", lambda decode, device: "nvjpeg")
+    on_device = predict_files(predictor, [mixed_folder], LoaderSettings(batch_size=4, workers=2))
     assert on_device.results.keys() == opencv.results.keys()
     assert on_device.errors.keys() == opencv.errors.keys() and len(on_device.errors) == 2
     agree = sum(on_device.results[p][0]["label"] == opencv.results[p][0]["label"] for p in opencv.results)
@@ -85,8 +82,12 @@ def test_predict_files_through_the_device_decoder_agrees_with_opencv(trained_che
 
 
 def test_evaluate_through_the_device_decoder_scores_like_opencv(trained_checkpoint, demo_data, tmp_path, monkeypatch):
-    opencv = evaluate_checkpoint(trained_checkpoint, demo_data / "val", tmp_path / "opencv", 16, 0, "cpu")
-    monkeypatch.setattr(device_decode, "resolve_decoder", lambda decode, device: "nvjpeg")
-    on_device = evaluate_checkpoint(trained_checkpoint, demo_data / "val", tmp_path / "device", 16, 2, "cpu")
+    opencv = evaluate_checkpoint(
+        trained_checkpoint, demo_data / "val", tmp_path / "opencv", LoaderSettings(16, 0, "cpu")
+    )
+    monkeypatch.setattr(loader, "resolve_decoder", lambda decode, device: "nvjpeg")
+    on_device = evaluate_checkpoint(
+        trained_checkpoint, demo_data / "val", tmp_path / "device", LoaderSettings(16, 2, "cpu")
+    )
     assert on_device["samples"] == opencv["samples"] > 0
     assert abs(on_device["accuracy"] - opencv["accuracy"]) <= 2 / opencv["samples"]

@@ -4,8 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from {{ cookiecutter.package_name }} import settings
 from {{ cookiecutter.package_name }}.cli import build_parser, main
 from {{ cookiecutter.package_name }}.mlops import store
+from {{ cookiecutter.package_name }}.mlops.settings import TrackingSettings
 from {{ cookiecutter.package_name }}.mlops.tracking import MlflowTracker, render_training_curves
 
 
@@ -72,8 +74,13 @@ def test_mlops_tracking_env_sets_whether_train_is_tracked_by_default(value, trac
         monkeypatch.delenv("MLOPS_TRACKING", raising=False)
     else:
         monkeypatch.setenv("MLOPS_TRACKING", value)
-    assert build_parser().parse_args(["train"]).track is tracked
-    assert build_parser().parse_args(["train", "--no-track"]).track is False
+
+    def tracked_with(*flags: str) -> bool:
+        return settings.load(TrackingSettings, settings.options(build_parser().parse_args(["train", *flags]))).track
+
+    assert tracked_with() is tracked
+    assert tracked_with("--no-track") is False
+    assert tracked_with("--track") is True
 
 
 def test_register_without_tracking_is_refused_before_training(project_root, tmp_path, capsys):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from {{ cookiecutter.package_name }}.api.app import create_app
 
 CONFIG = schemathesis.Config.from_dict({"generation": {"max-examples": 20, "mode": "all"}})
-CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "v1" / "openapi.json"
+CONTRACT = Path(__file__).resolve().parents[2] / "api_contracts" / "openapi" / "v1" / "openapi.json"
 
 
 def random_images(extension: str) -> st.SearchStrategy[bytes]:

@@ -12,7 +12,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.api.app import create_app, openapi_json
 
-CONTRACTS = Path(__file__).resolve().parents[1]
+CONTRACTS = Path(__file__).resolve().parents[2] / "api_contracts"
 CONTRACT = CONTRACTS / "openapi" / "v1" / "openapi.json"
 EXPORT = "python -m {{ cookiecutter.package_name }} openapi --out api_contracts/openapi/v1/openapi.json"
 PROBES = {"/health", "/ready"}

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.api.client import wait_until_ready
+from {{ cookiecutter.package_name }} import extensions
+from {{ cookiecutter.package_name }}.client import wait_until_ready
 from {{ cookiecutter.package_name }}.config import Config, load_config
 from {{ cookiecutter.package_name }}.data.synthetic import make_demo_data
 from {{ cookiecutter.package_name }}.training.train import train
 
-PROJECT_ROOT = Path(__file__).resolve().parent
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 
@@ -42,11 +43,12 @@ def subprocess_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_environment_selected():
-    """Tests start from the base configs, whatever the shell exports; a test that needs APP_ENV sets it."""
+def extensions_at_rest():
+    """Tests run with the environment each installed extension asks for (extensions.py), whatever
+    the shell exports: base configs, untracked training. An extension's own tests set what they need."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("APP_ENV", raising=False)
-        patch.delenv("ENVIRONMENTS_DIR", raising=False)
+        for name, value in extensions.test_environment().items():
+            patch.setenv(name, value)
         yield
 
 
@@ -55,15 +57,6 @@ def onnx_cache(tmp_path_factory):
     """ONNX graphs exported for the CPU backend are cached per test session, not in your home."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ONNX_CACHE_DIR", str(tmp_path_factory.mktemp("onnx-cache")))
-        yield
-
-
-@pytest.fixture(scope="session", autouse=True)
-def untracked_training():
-    """`train` commands run untracked in tests: the intermediate tier would log each to MLflow in
-    the working folder. The tracking tests in mlops/tests turn it back on where they need it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLOPS_TRACKING", "off")
         yield
 
 

@@ -1,40 +1,26 @@
-"""JPEG decoding on the GPU (nvJPEG through torchvision), past the ceiling of the CPU decoders.
+"""JPEG decoding on the GPU (nvJPEG, through torchvision): only that path, which `loader.py` picks.
 
 Loader workers read JPEGs as bytes (other formats they decode with OpenCV themselves); the main
 process decodes each batch of JPEG bytes on the device and resizes it there. JPEGs that nvJPEG
 rejects are decoded by OpenCV instead, and files nobody can decode are reported like everywhere
-else in the project.
-The code runs on any device torchvision decodes on, which is how it is tested without a GPU.
+else in the project. The code runs on any device torchvision decodes on, which is how it is tested
+without a GPU.
 """
 
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
 from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_jpeg
-from torchvision.transforms.v2 import functional as TF
 
-from .dataset import Batch, ImageDataset, make_loader
+from .dataset import Batch
 from .image import ImageDecodeError, load_image
-from .transforms import resize, to_tensor
+from .transforms import resize, resize_on_device, to_tensor
 
 log = logging.getLogger(__name__)
-DECODERS = ("auto", "opencv", "nvjpeg")
 JPEG_MAGIC = b"\xff\xd8\xff"
-
-
-def resolve_decoder(decoder: str, device: torch.device) -> str:
-    """`auto` decodes on the GPU when the model runs on CUDA, with OpenCV workers elsewhere."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decode={decoder!r} must be one of {', '.join(DECODERS)}")
-    if decoder == "auto":
-        return "nvjpeg" if device.type == "cuda" else "opencv"
-    if decoder == "nvjpeg" and device.type != "cuda":
-        raise ValueError(f"decode=nvjpeg needs a CUDA device, not {device}: use --decode opencv")
-    return decoder
 
 
 class EncodedSample(NamedTuple):
@@ -98,17 +84,6 @@ def collate_encoded(samples: list[EncodedSample]) -> EncodedBatch:
     )
 
 
-def resize_on_device(image: torch.Tensor, size: int) -> torch.Tensor:
-    """`transforms.resize` on the device: the same output size and crop, antialiased bilinear
-    instead of OpenCV's area filter."""
-    height, width = image.shape[-2:]
-    scale = size / min(height, width)
-    new_h, new_w = max(size, round(height * scale)), max(size, round(width * scale))
-    image = TF.resize(image, [new_h, new_w], antialias=True)
-    top, left = (new_h - size) // 2, (new_w - size) // 2
-    return image[..., top : top + size, left : left + size]
-
-
 def _decode_on_device(batch: EncodedBatch, device: torch.device) -> dict[int, torch.Tensor]:
     """Position in the batch -> decoded image, for every JPEG the device decoder accepts."""
     jpegs = [i for i, data in enumerate(batch.datas) if data is not None]
@@ -157,14 +132,3 @@ def decode_batch(batch: EncodedBatch, size: int, device: torch.device) -> Batch:
         labels=torch.tensor(labels, dtype=torch.long),
         failed=failed,
     )
-
-
-def eval_batches(
-    samples: list[tuple[Path, int]], size: int, batch_size: int, num_workers: int, device: torch.device, decode: str
-) -> Iterable[Batch]:
-    """Resized (not augmented) batches on the decoder `decode` resolves to: what `predict`,
-    `evaluate` and `bench` read images with."""
-    if resolve_decoder(decode, device) == "nvjpeg":
-        loader = make_loader(EncodedDataset(samples, size), batch_size, num_workers, device, collate_fn=collate_encoded)
-        return (decode_batch(batch, size, device) for batch in loader)
-    return make_loader(ImageDataset(samples, size), batch_size, num_workers, device)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "api_contracts" / "examples"
 
 
 def run_example(command: list[str]) -> subprocess.CompletedProcess:

@@ -124,8 +124,8 @@ def run_load(
 def load_test(
     base_url: str,
     image: bytes,
-    concurrencies=(1, 32),
-    requests: int = 256,
+    concurrencies: tuple[int, ...],
+    requests: int,
     content_type: str = "image/jpeg",
     ready_timeout: float = 60,
 ) -> dict:

@@ -17,7 +17,7 @@ import pytest
 from {{ cookiecutter.package_name }}.cli import build_parser
 from {{ cookiecutter.package_name }}.config import ConfigError, load_config
 
-LEARNING_PATH = Path(__file__).resolve().parents[1]
+LEARNING_PATH = Path(__file__).resolve().parents[2] / "educational_resources"
 PROJECT = LEARNING_PATH.parent
 PACKAGE = "{{ cookiecutter.package_name }}"
 MARKDOWN = sorted(LEARNING_PATH.rglob("*.md"))

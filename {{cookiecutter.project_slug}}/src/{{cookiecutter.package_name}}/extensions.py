@@ -1,0 +1,158 @@
+"""The seam between the core and the tiers: what a tier may contribute, and where the core finds it.
+
+The core never imports a tier. A tier's Python code is a subpackage `src/<package>/<area>/` whose
+`extension.py` defines one `EXTENSION = Extension(...)`, and `INSTALLED` names the subpackages
+this project has. The template writes that list from its tier table when it generates the
+project, so a tier that was not chosen leaves no import, guard or branch behind. Your own
+subpackage plugs in the same way: give it an `extension.py` and add its name to `INSTALLED`.
+
+The core calls the functions at the end of this module, at five places:
+
+    the command line     add_commands          new commands, and options on the core's commands
+    training             training_callbacks    observers of a run (tracking, drift profiles)
+    checkpoint loading   resolve_checkpoint    a reference such as models:/name@alias -> a local file
+    the config loader    config_overlays       mappings laid over the base config (environments)
+    the API              serving_factory       the serving strategy that replaces the single model
+                         setup_api             routers and middleware
+
+An `extension.py` must import nothing heavy (torch, OpenCV, FastAPI...) at module level: every
+command, `--help` included, loads the installed extensions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# The subpackages plugged into the seam, in the order their hooks run (written from the tier table).
+{%- set tier_names = cookiecutter._tiers | map(attribute="tier") | list %}
+{%- set packages = [] %}
+{%- for entry in cookiecutter._tiers[: tier_names.index(cookiecutter.tier) + 1] %}{% for name in entry.packages %}{% set _ = packages.append(name) %}{% endfor %}{% endfor %}
+INSTALLED: tuple[str, ...] = ({% for name in packages %}"{{ name }}"{{ ", " if not loop.last else ("," if loop.length == 1 else "") }}{% endfor %})
+
+_REFERENCE = re.compile(r"^([a-z][a-z0-9+.-]*):/")
+
+
+class TrainingCallback:
+    """An observer of a training run, called on rank 0 only; override what you need.
+
+    `on_train_end` gets None when training failed (after the callbacks that had started); an
+    exception raised by a callback stops training with that error.
+    """
+
+    def on_train_start(self, cfg: Any) -> None:
+        """Before the first epoch, with the validated config."""
+
+    def on_epoch_end(self, record: dict) -> None:
+        """After each epoch's checkpoint is written, with that epoch's row of the history."""
+
+    def on_train_end(self, result: Any) -> None:
+        """After the last epoch with the `TrainResult`, or with None if training failed."""
+
+
+# (reference, a folder the caller deletes after reading) -> the checkpoint file it names
+Resolver = Callable[[str, Path], Path]
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What one subpackage contributes; every part is optional."""
+
+    name: str
+    add_commands: Callable[[argparse._SubParsersAction], None] | None = None
+    training_callbacks: Callable[[argparse.Namespace], Sequence[TrainingCallback]] | None = None
+    checkpoint_resolvers: Mapping[str, Resolver] = field(default_factory=dict)
+    config_overlay: Callable[[Path], tuple[str, dict] | None] | None = None
+    # (serve options) -> a factory that turns the loaded primary model into a serving strategy, or None
+    serving: Callable[[Mapping[str, Any]], Callable | None] | None = None
+    setup_api: Callable[[Any, Mapping[str, Any]], None] | None = None
+    # The settings classes `serving` and `setup_api` read: their fields are valid serve options.
+    settings: tuple[type, ...] = ()
+    # Environment variables under which the core's tests run untouched by this extension
+    # (tests/conftest.py sets them; the extension's own tests set what they need).
+    test_environment: Mapping[str, str] = field(default_factory=dict)
+
+
+@functools.cache
+def installed() -> tuple[Extension, ...]:
+    """The `EXTENSION` of every subpackage in `INSTALLED`, imported once."""
+    return tuple(importlib.import_module(f"{__package__}.{name}.extension").EXTENSION for name in INSTALLED)
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    for extension in installed():
+        if extension.add_commands:
+            extension.add_commands(commands)
+
+
+def training_callbacks(args: argparse.Namespace) -> list[TrainingCallback]:
+    return [
+        callback
+        for extension in installed()
+        if extension.training_callbacks
+        for callback in extension.training_callbacks(args)
+    ]
+
+
+def resolve_checkpoint(reference: str | Path, workdir: Path) -> Path:
+    """The local checkpoint file `reference` names: itself, or what an extension resolves it to.
+
+    A reference of the form `scheme:/...` that no installed extension resolves is refused with the
+    schemes this project knows, rather than looked up as a file that cannot exist.
+    """
+    text = str(reference)
+    resolvers = {prefix: resolve for ext in installed() for prefix, resolve in ext.checkpoint_resolvers.items()}
+    for prefix, resolve in resolvers.items():
+        if text.startswith(prefix):
+            return Path(resolve(text, Path(workdir)))
+    scheme = _REFERENCE.match(text)
+    if scheme and not Path(text).exists():
+        known = ", ".join(sorted(resolvers)) or "none, only checkpoint files"
+        raise FileNotFoundError(f"{text}: no installed extension resolves {scheme[1]}:/ references (known: {known})")
+    return Path(reference)
+
+
+def config_overlays(config_path: Path) -> list[tuple[str, dict]]:
+    """(source, mapping) of every overlay the extensions lay over a base config, in order."""
+    overlays = []
+    for extension in installed():
+        if extension.config_overlay:
+            overlay = extension.config_overlay(Path(config_path))
+            if overlay is not None:
+                overlays.append(overlay)
+    return overlays
+
+
+def serving_factory(options: Mapping[str, Any]) -> Callable | None:
+    """The one extension's serving strategy these options ask for, or None for the single model."""
+    factories = [
+        (extension.name, factory)
+        for extension in installed()
+        if extension.serving
+        for factory in [extension.serving(options)]
+        if factory is not None
+    ]
+    if len(factories) > 1:
+        raise ValueError(f"only one serving strategy at a time, and {', '.join(n for n, _ in factories)} each set one")
+    return factories[0][1] if factories else None
+
+
+def setup_api(app: Any, options: Mapping[str, Any]) -> None:
+    for extension in installed():
+        if extension.setup_api:
+            extension.setup_api(app, options)
+
+
+def test_environment() -> dict[str, str]:
+    return {name: value for extension in installed() for name, value in extension.test_environment.items()}
+
+
+def settings_classes() -> tuple[type, ...]:
+    """The settings classes the extensions read when serving."""
+    return tuple(cls for extension in installed() for cls in extension.settings)
