@@ -55,11 +55,13 @@ mlartifacts/
 
 
 def tier_paths(entry: dict, package_name: str) -> list[str]:
-    """The paths one tier adds: its seed folders, its subpackages and its test folders."""
+    """The paths one tier adds: its seed folders, its subpackages, its test folders and any other
+    path it names (a workflow file, a folder inside another tier's folder)."""
     return [
         *entry["folders"],
         *(f"src/{package_name}/{name}" for name in entry["packages"]),
         *(f"tests/{name}" for name in entry["tests"]),
+        *(path.format(package_name=package_name) for path in entry["paths"]),
     ]
 
 

@@ -72,8 +72,21 @@ def test_each_tier_removes_exactly_the_paths_of_the_tiers_above():
 
 
 def test_a_tier_adds_its_seed_folders_subpackages_and_test_folders():
-    entry = {"tier": "t", "folders": {"ops": "runbooks"}, "packages": ["ops"], "tests": ["ops", "docs"]}
-    assert POST_GEN.tier_paths(entry, "pkg") == ["ops", "src/pkg/ops", "tests/ops", "tests/docs"]
+    entry = {
+        "tier": "t",
+        "folders": {"ops": "runbooks"},
+        "packages": ["ops"],
+        "tests": ["ops", "docs"],
+        "paths": [".github/workflows/ops.yml", "src/{package_name}/api/ops_routes.py"],
+    }
+    assert POST_GEN.tier_paths(entry, "pkg") == [
+        "ops",
+        "src/pkg/ops",
+        "tests/ops",
+        "tests/docs",
+        ".github/workflows/ops.yml",
+        "src/pkg/api/ops_routes.py",
+    ]
 
 
 def test_unknown_tier_is_rejected():
@@ -94,7 +107,7 @@ def test_the_tier_question_offers_the_tiers_of_the_table_in_its_order():
 
 
 def test_each_table_entry_has_every_key_the_hook_and_templates_read():
-    keys = {"tier", "phase", "folders", "packages", "tests", "extras", "dev", "planned"}
+    keys = {"tier", "phase", "folders", "packages", "tests", "paths", "extras", "dev", "planned"}
     for entry in TIER_TABLE:
         assert set(entry) == keys, entry["tier"]
         assert not set(entry["folders"]) & set(entry["planned"]), f"{entry['tier']}: a folder is shipped or planned"

@@ -12,7 +12,7 @@ The core calls the functions at the end of this module, at five places:
     training             training_callbacks    observers of a run (tracking, drift profiles)
     checkpoint loading   resolve_checkpoint    a reference such as models:/name@alias -> a local file
     the config loader    config_overlays       mappings laid over the base config (environments)
-    the API              serving_factory       the serving strategy that replaces the single model
+    the API              serving_wrappers      wrappers around the serving strategy (or replacements of it)
                          setup_api             routers and middleware
 
 An `extension.py` must import nothing heavy (torch, OpenCV, FastAPI...) at module level: every
@@ -69,7 +69,7 @@ class Extension:
     training_callbacks: Callable[[argparse.Namespace], Sequence[TrainingCallback]] | None = None
     checkpoint_resolvers: Mapping[str, Resolver] = field(default_factory=dict)
     config_overlay: Callable[[Path], tuple[str, dict] | None] | None = None
-    # (serve options) -> a factory that turns the loaded primary model into a serving strategy, or None
+    # (serve options) -> a function that wraps (or replaces) the serving strategy built so far, or None
     serving: Callable[[Mapping[str, Any]], Callable | None] | None = None
     setup_api: Callable[[Any, Mapping[str, Any]], None] | None = None
     # The settings classes `serving` and `setup_api` read: their fields are valid serve options.
@@ -129,18 +129,16 @@ def config_overlays(config_path: Path) -> list[tuple[str, dict]]:
     return overlays
 
 
-def serving_factory(options: Mapping[str, Any]) -> Callable | None:
-    """The one extension's serving strategy these options ask for, or None for the single model."""
-    factories = [
-        (extension.name, factory)
+def serving_wrappers(options: Mapping[str, Any]) -> list[Callable]:
+    """The wrappers these options ask for, in INSTALLED order: the app applies each in turn to the
+    strategy built so far, starting from the single model (api/serving.py)."""
+    return [
+        wrap
         for extension in installed()
         if extension.serving
-        for factory in [extension.serving(options)]
-        if factory is not None
+        for wrap in [extension.serving(options)]
+        if wrap is not None
     ]
-    if len(factories) > 1:
-        raise ValueError(f"only one serving strategy at a time, and {', '.join(n for n, _ in factories)} each set one")
-    return factories[0][1] if factories else None
 
 
 def setup_api(app: Any, options: Mapping[str, Any]) -> None:

@@ -38,11 +38,18 @@ def create_app(checkpoint: str | Path | None = None, predictor: Predictor | None
     if checkpoint is not None:
         options["checkpoint"] = str(checkpoint)
     serve = settings.load(ServeSettings, options)
-    make_serving = extensions.serving_factory(options) or SingleModel
-    preloaded = make_serving(predictor) if predictor is not None else None
+    wrappers = extensions.serving_wrappers(options)
+
+    def make_serving(primary: Predictor) -> Serving:
+        serving: Serving = SingleModel(primary)
+        for wrap in wrappers:
+            serving = wrap(serving)
+        return serving
 
     def load() -> Serving:
         return make_serving(Predictor.from_checkpoint(serve.checkpoint, serve.device, backend=serve.backend))
+
+    preloaded = make_serving(predictor) if predictor is not None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -1,8 +1,8 @@
 """Serving strategies: which loaded model answers a request, and what runs after the answer.
 
 The app holds one strategy. The default, `SingleModel`, sends every request to the model it was
-started with; an extension can replace it through the seam (`Extension.serving`), as the
-rollout of a candidate model does, without a branch in the app or its routes.
+started with; an extension can wrap it or replace it through the seam (`Extension.serving`), as
+the rollout of a candidate model does, without a branch in the app or its routes.
 """
 
 from collections.abc import Callable
@@ -30,8 +30,8 @@ class Serving(Protocol):
     def predict(self, request_id: str, image: np.ndarray, top_k: int) -> Answer: ...
 
 
-# The loaded primary model -> the strategy that serves with it.
-ServingFactory = Callable[[Predictor], Serving]
+# What an extension's `serving` hook returns: the strategy built so far -> the one to use instead.
+ServingWrapper = Callable[[Serving], Serving]
 
 
 class SingleModel:

@@ -22,14 +22,15 @@ def resolve_registered(reference: str, workdir: Path) -> Path:
 
 
 def rollout_serving(options: Mapping[str, Any]):
-    """A factory for the A/B or shadow rollout when a candidate model is set, else None."""
+    """When a candidate model is set, the A/B or shadow rollout replaces the strategy it is given
+    (keeping that strategy's primary model); else None."""
     rollout = settings.load(RolloutSettings, options)
     if rollout.candidate is None:
         return None
     from .rollout import Rollout
 
     device = settings.load(ServeSettings, options).device
-    return lambda primary: Rollout.load(primary, rollout, device)
+    return lambda serving: Rollout.load(serving.primary, rollout, device)
 
 
 EXTENSION = Extension(
