@@ -126,3 +126,31 @@ def test_argument_and_config_errors_are_reported_before_any_heavy_import(project
     bad_config = f"    from {PACKAGE}.cli import main\n    main({arguments!r})"
     assert heavy_modules_after(bad_argument, package_env) == []
     assert heavy_modules_after(bad_config, package_env) == []
+
+
+def test_emit_tells_every_listener_and_a_failing_listener_never_stops_the_others(monkeypatch, caplog):
+    heard = []
+
+    def broken(event, details):
+        raise RuntimeError("listener down")
+
+    listeners = (
+        extensions.Extension("broken", on_event=broken),
+        extensions.Extension("ear", on_event=lambda event, details: heard.append((event, dict(details)))),
+    )
+    monkeypatch.setattr(extensions, "installed", lambda: listeners)
+    extensions.emit("model_promoted", name="shapes", version="2")
+    assert heard == [("model_promoted", {"name": "shapes", "version": "2"})]
+    assert "broken failed to handle event model_promoted" in caplog.text
+
+
+def test_a_finished_training_run_is_announced_with_its_result(make_config, monkeypatch):
+    from {{ cookiecutter.package_name }}.training.train import train
+
+    heard = []
+    listener = extensions.Extension("ear", on_event=lambda event, details: heard.append((event, dict(details))))
+    monkeypatch.setattr(extensions, "installed", lambda: (listener,))
+    result = train(make_config())
+    [(event, details)] = heard
+    assert event == "training_finished"
+    assert details == {"best_accuracy": result.best_accuracy, "epochs": 1, "output_dir": str(result.output_dir)}

@@ -6,7 +6,7 @@ this project has. The template writes that list from its tier table when it gene
 project, so a tier that was not chosen leaves no import, guard or branch behind. Your own
 subpackage plugs in the same way: give it an `extension.py` and add its name to `INSTALLED`.
 
-The core calls the functions at the end of this module, at five places:
+The core calls the functions at the end of this module, at these places:
 
     the command line     add_commands          new commands, and options on the core's commands
     training             training_callbacks    observers of a run (tracking, drift profiles)
@@ -14,6 +14,13 @@ The core calls the functions at the end of this module, at five places:
     the config loader    config_overlays       mappings laid over the base config (environments)
     the API              serving_wrappers      wrappers around the serving strategy (or replacements of it)
                          setup_api             routers and middleware
+    anywhere             emit                  an event that happened (training finished, a model
+                                               promoted, ...), for whoever listens (`on_event`)
+
+Events named so far (an emitter adds its own; listeners ignore names they do not know):
+    training_finished   best_accuracy, epochs, output_dir          (core, rank 0, after a run)
+    drift_detected      checkpoint, drifted_features, report       (mlops `drift`)
+    model_promoted      name, alias, version, previous             (mlops `promote` and `rollback`)
 
 An `extension.py` must import nothing heavy (torch, OpenCV, FastAPI...) at module level: every
 command, `--help` included, loads the installed extensions.
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +44,7 @@ from typing import Any
 {%- for entry in cookiecutter._tiers[: tier_names.index(cookiecutter.tier) + 1] %}{% for name in entry.packages %}{% set _ = packages.append(name) %}{% endfor %}{% endfor %}
 INSTALLED: tuple[str, ...] = ({% for name in packages %}"{{ name }}"{{ ", " if not loop.last else ("," if loop.length == 1 else "") }}{% endfor %})
 
+log = logging.getLogger(__name__)
 _REFERENCE = re.compile(r"^([a-z][a-z0-9+.-]*):/")
 
 
@@ -74,6 +83,8 @@ class Extension:
     setup_api: Callable[[Any, Mapping[str, Any]], None] | None = None
     # The settings classes `serving` and `setup_api` read: their fields are valid serve options.
     settings: tuple[type, ...] = ()
+    # (event name, details) -> None: hears every `emit`; must not raise (a failure is logged, never fatal)
+    on_event: Callable[[str, Mapping[str, Any]], None] | None = None
     # Environment variables under which the core's tests run untouched by this extension
     # (tests/conftest.py sets them; the extension's own tests set what they need).
     test_environment: Mapping[str, str] = field(default_factory=dict)
@@ -145,6 +156,17 @@ def setup_api(app: Any, options: Mapping[str, Any]) -> None:
     for extension in installed():
         if extension.setup_api:
             extension.setup_api(app, options)
+
+
+def emit(event: str, **details: Any) -> None:
+    """Tell every listening extension that `event` happened. A listener that fails is logged and
+    skipped: telling others about work must never undo the work."""
+    for extension in installed():
+        if extension.on_event:
+            try:
+                extension.on_event(event, details)
+            except Exception:
+                log.exception("extension %s failed to handle event %s", extension.name, event)
 
 
 def test_environment() -> dict[str, str]:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import settings
+from .. import extensions, settings
 from . import MlopsError
 from .settings import DriftSettings, RolloutSettings, TrackingSettings
 
@@ -48,6 +48,7 @@ def cmd_promote(args: argparse.Namespace) -> None:
 
     previous, version = promote(args.name, args.alias, args.version, args.from_alias)
     print(f"{args.name}@{args.alias} -> version {version} (was {previous or 'unset'})")
+    extensions.emit("model_promoted", name=args.name, alias=args.alias, version=version, previous=previous)
 
 
 def cmd_rollback(args: argparse.Namespace) -> None:
@@ -55,6 +56,7 @@ def cmd_rollback(args: argparse.Namespace) -> None:
 
     current, target = rollback(args.name, args.alias)
     print(f"{args.name}@{args.alias} -> version {target} (rolled back from {current})")
+    extensions.emit("model_promoted", name=args.name, alias=args.alias, version=target, previous=current)
 
 
 def drift_settings(args: argparse.Namespace) -> DriftSettings:
@@ -84,6 +86,12 @@ def cmd_drift(args: argparse.Namespace) -> None:
     verdict = f"drift in {', '.join(report['drifted_features'])}" if report["drift"] else "no drift"
     print(f"{verdict} ({report['current_images']} images); report in {args.out}")
     if report["drift"]:
+        extensions.emit(
+            "drift_detected",
+            checkpoint=str(args.checkpoint),
+            drifted_features=report["drifted_features"],
+            report=str(args.out),
+        )
         sys.exit(DRIFT_EXIT_CODE)
 
 

@@ -18,6 +18,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler, Subset
 from tqdm import tqdm
 
+from .. import extensions
 from ..config import Config
 from ..data.dataset import ImageDataset, scan_image_folder
 from ..data.loader import make_loader
@@ -70,6 +71,13 @@ def train(cfg: Config, resume: Path | None = None, callbacks: Sequence[TrainingC
     finally:
         distributed.teardown(context)
     _end_all(observers, result)
+    if context.is_main:
+        extensions.emit(
+            "training_finished",
+            best_accuracy=result.best_accuracy,
+            epochs=result.epochs_completed,
+            output_dir=str(result.output_dir),
+        )
     return result
 
 
