@@ -27,7 +27,8 @@ timeout_seconds=${TIMEOUT_SECONDS:-30}
 command -v curl >/dev/null || fail "curl is not installed"
 python=$(command -v python3 || command -v python) || fail "python3 is not installed (it reads the JSON answers)"
 
-# The API accepts an upload only with an image content type, so name it from the file's extension.
+# The API judges an upload by its bytes; sending the content type that the extension implies keeps
+# the request what a browser would send, and refuses a file that is no image before any request.
 case $(printf '%s' "$image" | tr '[:upper:]' '[:lower:]') in
     *.jpg | *.jpeg) content_type=image/jpeg ;;
     *.png) content_type=image/png ;;

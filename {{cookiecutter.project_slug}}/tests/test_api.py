@@ -68,12 +68,20 @@ def test_the_unversioned_predict_path_is_gone(client):
     ("payload", "content_type", "status", "code"),
     [
         (b"plain text", "text/plain", 415, "unsupported_media_type"),
-        (b"not an image at all", "image/png", 422, "undecodable_image"),
+        (b"not an image at all", "image/png", 415, "unsupported_media_type"),
+        (jpeg_bytes()[:60], "image/jpeg", 422, "undecodable_image"),
         (b"\x00" * 300_000, "image/png", 413, "upload_too_large"),
     ],
+    ids=["text", "text-named-png", "truncated-jpeg", "too-large"],
 )
 def test_bad_uploads_get_a_clear_4xx_with_a_code(client, payload, content_type, status, code):
     assert_error(client.post("/v1/predict", files=upload(payload, content_type)), status, code)
+
+
+@pytest.mark.parametrize("content_type", ["application/octet-stream", "text/plain", ""])
+def test_an_image_is_known_by_its_bytes_whatever_content_type_the_client_sends(client, content_type):
+    response = client.post("/v1/predict", files=upload(jpeg_bytes(), content_type))
+    assert response.status_code == 200, response.text
 
 
 def test_validation_errors_name_every_bad_field_in_the_message(client):
@@ -121,4 +129,4 @@ def test_the_bundled_client_raises_the_api_error_code(live_server, tmp_path):
     fake.write_text("words, not pixels")
     with pytest.raises(ApiClientError) as error:
         predict_file(live_server, fake)
-    assert (error.value.status, error.value.code) == (422, "undecodable_image")
+    assert (error.value.status, error.value.code) == (415, "unsupported_media_type")

@@ -52,7 +52,7 @@ def test_workers_pass_jpeg_bytes_on_and_decode_other_formats_themselves(mixed_fo
     assert loaded["drawing.png"].data is None and loaded["drawing.png"].image.shape == (3, 32, 32)
     jpeg = next(sample for name, sample in loaded.items() if name.startswith("0"))
     assert jpeg.image is None and bytes(jpeg.data[:3].tolist()) == b"\xff\xd8\xff"
-    assert loaded["empty.jpg"].error.endswith("not a decodable image")
+    assert loaded["empty.jpg"].error.endswith("empty file (0 bytes), not an image")
 
 
 def test_device_decoding_keeps_the_same_images_and_reports_the_same_failures(mixed_folder):

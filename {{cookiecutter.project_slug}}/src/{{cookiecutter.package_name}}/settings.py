@@ -80,6 +80,21 @@ class LoaderSettings(Settings):
 
 
 @dataclasses.dataclass(frozen=True)
+class DecodeLimits(Settings):
+    """Images larger than this are refused from their header, before any pixel is decoded, wherever
+    images are read (training, `predict`, `evaluate`, the API). 50 megapixels is a large camera's
+    photo; decoding it takes about 150 MB as RGB."""
+
+    max_image_pixels: int = setting(50_000_000, "largest image accepted, in pixels (width x height)", "MAX_IMAGE_PIXELS")
+    max_image_side: int = setting(20_000, "largest width or height accepted, in pixels", "MAX_IMAGE_SIDE")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.at_least("max_image_pixels", 1)
+        self.at_least("max_image_side", 1)
+
+
+@dataclasses.dataclass(frozen=True)
 class ServeSettings(Settings):
     """What `serve` and `uvicorn --factory <package>.api.app:app_from_env` serve, and how."""
 

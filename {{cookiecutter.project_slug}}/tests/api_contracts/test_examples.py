@@ -38,7 +38,7 @@ def test_the_curl_example_prints_the_predictions_and_the_variant(live_server, de
 def test_the_curl_example_shows_the_error_body_and_fails(live_server, not_an_image):
     result = run_example([str(EXAMPLES / "predict.sh"), str(not_an_image), live_server])
     assert result.returncode == 22
-    assert json.loads(result.stdout)["code"] == "undecodable_image"
+    assert json.loads(result.stdout)["code"] == "unsupported_media_type"
 
 
 def test_the_python_example_prints_one_line_per_label(live_server, demo_data):
@@ -52,7 +52,7 @@ def test_the_python_example_prints_one_line_per_label(live_server, demo_data):
 def test_the_python_example_reports_the_error_code_and_exits_1(live_server, not_an_image):
     result = run_example([sys.executable, str(EXAMPLES / "predict.py"), str(not_an_image), live_server])
     assert result.returncode == 1
-    assert result.stderr.startswith("HTTP 422 undecodable_image: ")
+    assert result.stderr.startswith("HTTP 415 unsupported_media_type: ")
 
 
 def test_the_curl_example_passes_shellcheck():

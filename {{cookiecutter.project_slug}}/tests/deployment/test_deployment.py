@@ -251,8 +251,8 @@ def test_smoke_check_fails_clearly_when_the_api_rejects_an_upload_that_is_not_an
     fake.write_text("these are words, not pixels")
     result = smoke_check(live_server, fake)
     assert result.returncode == 1
-    assert f"smoke check FAILED: POST {live_server}/v1/predict answered HTTP 422" in result.stderr
-    assert "not a decodable image" in result.stderr
+    assert f"smoke check FAILED: POST {live_server}/v1/predict answered HTTP 415" in result.stderr
+    assert "not an image in a supported format" in result.stderr
 
 
 class _BadApi(BaseHTTPRequestHandler):

@@ -13,7 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from .. import PROJECT_NAME, __version__, extensions, settings
 from ..inference.predict import Predictor
-from ..settings import ServeSettings
+from ..settings import DecodeLimits, ServeSettings
+from .body_limit import BodyLimit
 from .errors import install_error_handlers
 from .routers import predict, probes
 from .schemas import ErrorBody
@@ -26,12 +27,12 @@ def create_app(checkpoint: str | Path | None = None, predictor: Predictor | None
     """Serve `predictor`, or the model at `checkpoint`, loaded once when the app starts.
 
     `options` are settings by name: the fields of `ServeSettings` (`device`, `max_upload_bytes`,
-    `max_batch_size`, ...) and those the installed extensions read (a rollout's `candidate`, ...).
+    `max_batch_size`, ...), of `DecodeLimits` and those the installed extensions read.
     Whatever is not given comes from its environment variable, else its default (settings.py).
     With a loaded `predictor`, the serving strategy is built here and now, so that a bad setting
     (a candidate model that does not load, say) fails before any server starts.
     """
-    known = settings.names((ServeSettings, *extensions.settings_classes()))
+    known = settings.names((ServeSettings, DecodeLimits, *extensions.settings_classes()))
     unknown = sorted(set(options) - known)
     if unknown:
         raise ValueError(f"unknown serve options {unknown}; known: {', '.join(sorted(known))}")
@@ -76,10 +77,12 @@ def create_app(checkpoint: str | Path | None = None, predictor: Predictor | None
     )
     app.state.serving = None
     app.state.settings = serve
+    app.state.decode_limits = settings.load(DecodeLimits, options)
     install_error_handlers(app)
     app.include_router(probes.router)
     app.include_router(predict.router, prefix="/v1")
     extensions.setup_api(app, options)
+    app.add_middleware(BodyLimit, max_upload_bytes=serve.max_upload_bytes)  # outermost: before any parsing
     return app
 
 

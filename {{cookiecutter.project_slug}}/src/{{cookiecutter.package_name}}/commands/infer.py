@@ -1,9 +1,10 @@
 """`predict`, `evaluate` and `export`: a trained model applied to files, scored, or exported."""
 
 import argparse
+import time
 from pathlib import Path
 
-from .. import settings
+from .. import extensions, settings
 from ..settings import TOP_K, LoaderSettings
 
 
@@ -12,8 +13,16 @@ def run_predict(args: argparse.Namespace) -> None:
 
     loader = settings.load(LoaderSettings, settings.options(args))
     predictor = Predictor.from_checkpoint(args.checkpoint, loader.device, backend=loader.backend)
-    predictions = predict_files(predictor, args.inputs, loader, args.top_k)
+    started = time.monotonic()
+    predictions = predict_files(predictor, args.inputs, loader, args.top_k, args.allow_empty)
     write_predictions(predictions, args.out)
+    extensions.emit(
+        "predictions_written",
+        images=len(predictions.results),
+        unreadable=len(predictions.errors),
+        seconds=round(time.monotonic() - started, 3),
+        out=str(args.out),
+    )
     print(f"{len(predictions.results)} predictions, {len(predictions.errors)} unreadable files -> {args.out}")
 
 
@@ -22,7 +31,11 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
     loader = settings.load(LoaderSettings, settings.options(args))
     metrics = evaluate_checkpoint(args.checkpoint, args.data, args.out, loader)
-    print(f"accuracy {metrics['accuracy']:.4f} on {metrics['samples']} images; report in {args.out}")
+    unreadable = metrics["unreadable"]["count"]
+    print(
+        f"accuracy {metrics['accuracy']:.4f} on {metrics['samples']} images, {unreadable} unreadable; "
+        f"report in {args.out}"
+    )
 
 
 def run_export(args: argparse.Namespace) -> None:
@@ -45,6 +58,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint", required=True, help="a checkpoint file or reference")
     p.add_argument("--out", type=Path, default=Path("predictions.csv"), help=".csv or .json (default: %(default)s)")
     p.add_argument("--top-k", type=int, default=TOP_K, help="labels per image (default: %(default)s)")
+    p.add_argument("--allow-empty", action="store_true", help="write an empty result when there are no images")
     settings.add_flags(p, LoaderSettings)
     p.set_defaults(run=run_predict)
 

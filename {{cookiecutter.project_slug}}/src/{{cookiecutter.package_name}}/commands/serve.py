@@ -5,12 +5,12 @@ import json
 from pathlib import Path
 
 from .. import extensions, settings
-from ..settings import LoadTestSettings, ServeSettings
+from ..settings import DecodeLimits, LoadTestSettings, ServeSettings
 
 
 def serve_options(args: argparse.Namespace) -> dict:
     """The serve settings given as flags, the core's and the extensions' alike."""
-    known = settings.names((ServeSettings, *extensions.settings_classes()))
+    known = settings.names((ServeSettings, DecodeLimits, *extensions.settings_classes()))
     return {name: value for name, value in settings.options(args).items() if name in known}
 
 
@@ -47,6 +47,7 @@ def run_load_test(args: argparse.Namespace) -> None:
 def add_commands(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("serve", help="serve the model over HTTP")
     settings.add_flags(p, ServeSettings)
+    settings.add_flags(p, DecodeLimits)
     p.set_defaults(run=run_serve)
 
     p = commands.add_parser("openapi", help="write the API's OpenAPI schema as JSON (no model needed)")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import torch
 from torch.utils.data import Dataset
 
-from .image import IMAGE_SUFFIXES, ImageDecodeError, load_image
+from .image import IMAGE_SUFFIXES, UNSUPPORTED_SUFFIXES, ImageDecodeError, load_image
 from .transforms import augment, resize, to_tensor
 
 log = logging.getLogger(__name__)
@@ -33,11 +33,15 @@ class Batch(NamedTuple):
 
 
 def list_images(inputs: Sequence[str | Path]) -> list[Path]:
-    """Files as given, folders searched recursively for image suffixes; sorted, no duplicates."""
+    """Files as given, folders searched recursively for image suffixes; sorted, no duplicates.
+
+    Files of image formats the project does not read (GIF, SVG, HEIC) are listed too, so that they
+    are reported as unreadable rather than silently left out.
+    """
     found: set[Path] = set()
     for item in map(Path, inputs):
         if item.is_dir():
-            found.update(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+            found.update(p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES | UNSUPPORTED_SUFFIXES)
         elif item.exists():
             found.add(item)
         else:
@@ -63,7 +67,13 @@ def scan_image_folder(root: Path, class_names: Sequence[str] | None = None) -> t
         for path in list_images([root / name] if (root / name).is_dir() else [])
     ]
     if not samples:
-        raise ValueError(f"{root}: no images with suffixes {sorted(IMAGE_SUFFIXES)}")
+        loose = [path for path in root.iterdir() if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES]
+        if loose:
+            raise ValueError(
+                f"{root}: {len(loose)} images lie directly in it, but it needs one subfolder per class: "
+                f"{root}/<class>/<image>, with classes {names}"
+            )
+        raise ValueError(f"{root}: no images with suffixes {sorted(IMAGE_SUFFIXES)} in its class folders")
     return samples, names
 
 

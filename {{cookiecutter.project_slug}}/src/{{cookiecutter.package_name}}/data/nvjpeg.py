@@ -16,7 +16,7 @@ from torch.utils.data import Dataset
 from torchvision.io import ImageReadMode, decode_jpeg
 
 from .dataset import Batch
-from .image import ImageDecodeError, load_image
+from .image import ImageDecodeError, check_image, load_image
 from .transforms import resize, resize_on_device, to_tensor
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ class EncodedDataset(Dataset):
         try:
             data = Path(path).read_bytes()
             if data.startswith(JPEG_MAGIC):
+                check_image(data, str(path))  # a decompression bomb never reaches the GPU either
                 return EncodedSample(index, path, torch.frombuffer(bytearray(data), dtype=torch.uint8), None, label)
             image = to_tensor(resize(load_image(path), self.image_size))  # its errors name the file
         except OSError as error:

@@ -56,7 +56,10 @@ def evaluate_checkpoint(
     batches = eval_batches(
         samples, predictor.image_size, loader.batch_size, loader.workers, predictor.device, loader.decode
     )
-    matrix = confusion_matrix(predictor.model, batches, len(names), predictor.device, predictor.precision)
+    failed: list[tuple[int, str]] = []
+    matrix = confusion_matrix(predictor.model, batches, len(names), predictor.device, predictor.precision, failed)
     metrics = summarize(matrix, names)
+    # The images scored are `samples`; these were listed but could not be read, and are not in it.
+    metrics["unreadable"] = {"count": len(failed), "files": {str(samples[i][0]): reason for i, reason in failed}}
     write_report(metrics, out_dir)
     return metrics

@@ -21,6 +21,7 @@ from ..data.dataset import list_images
 from ..data.loader import eval_batches
 from ..data.preprocessing import Preprocessing
 from ..data.transforms import resize, to_tensor
+from ..errors import ProjectError
 from ..models.checkpoint import load_classifier
 from ..settings import BACKENDS, TOP_K, LoaderSettings
 from ..utils.atomic import atomic_write_json, atomic_write_text
@@ -119,13 +120,26 @@ class Predictions:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+class NoImagesError(ProjectError):
+    """`predict` was given folders with no image files in them."""
+
+
 def predict_files(
-    predictor: Predictor, inputs: Sequence[str | Path], loader: LoaderSettings | None = None, k: int = TOP_K
+    predictor: Predictor,
+    inputs: Sequence[str | Path],
+    loader: LoaderSettings | None = None,
+    k: int = TOP_K,
+    allow_empty: bool = False,
 ) -> Predictions:
     """Top-k for every image file in `inputs`, read with `loader`'s batch size, workers and decoder
-    (`auto`: nvJPEG when the model is on CUDA, OpenCV workers elsewhere); the defaults without one."""
+    (`auto`: nvJPEG when the model is on CUDA, OpenCV workers elsewhere); the defaults without one.
+    Inputs without a single image file are an error unless `allow_empty`: an empty result is more
+    often a wrong path than an answer."""
     loader = loader or LoaderSettings()
     paths = list_images(inputs)
+    if not paths and not allow_empty:
+        shown = ", ".join(map(str, inputs))
+        raise NoImagesError(f"no image files in {shown}; pass --allow-empty if an empty result is what you expect")
     samples = [(path, -1) for path in paths]
     device = predictor.device
     batches = eval_batches(samples, predictor.image_size, loader.batch_size, loader.workers, device, loader.decode)

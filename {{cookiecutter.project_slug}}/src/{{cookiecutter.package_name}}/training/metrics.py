@@ -11,11 +11,19 @@ from ..inference.probabilities import iter_probabilities
 
 
 def confusion_matrix(
-    model: nn.Module, loader: Iterable[Batch], num_classes: int, device: torch.device, precision: str
+    model: nn.Module,
+    loader: Iterable[Batch],
+    num_classes: int,
+    device: torch.device,
+    precision: str,
+    failed: list[tuple[int, str]] | None = None,
 ) -> torch.Tensor:
-    """Rows are true classes, columns predicted classes (int64, on the device)."""
+    """Rows are true classes, columns predicted classes (int64, on the device). Unreadable samples
+    are left out of it and, given a `failed` list, appended to it as (index, reason)."""
     matrix = torch.zeros(num_classes * num_classes, dtype=torch.int64, device=device)
     for batch, probabilities in iter_probabilities(model, loader, device, precision):
+        if failed is not None:
+            failed.extend(batch.failed)
         if batch.images is None:
             continue
         labels = batch.labels.to(device, non_blocking=True)

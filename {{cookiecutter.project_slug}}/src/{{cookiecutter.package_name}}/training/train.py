@@ -26,13 +26,15 @@ from ..data.preprocessing import Preprocessing
 from ..extensions import TrainingCallback
 from ..models.checkpoint import CheckpointError, build_classifier, load_checkpoint, save_checkpoint
 from ..models.classifier import Classifier
-from ..utils.atomic import atomic_write_json, atomic_write_text
+from ..utils.atomic import atomic_write_json, atomic_write_text, remove_stale_temp_files
 from ..utils.device import autocast, resolve_precision, to_device
 from ..utils.seeding import epoch_seed, seed_everything
 from . import distributed
 from .metrics import confusion_matrix, summarize
 
 log = logging.getLogger(__name__)
+# What a run writes into its output folder, each atomically.
+OUTPUT_FILES = ("last.pt", "best.pt", "history.json", "config.yaml")
 
 
 @dataclass
@@ -137,6 +139,8 @@ def _train(
     if cfg.train.compile:  # the step only: checkpoints and validation use the plain model
         wrapped = torch.compile(wrapped)
     if ctx.is_main:
+        for stale in remove_stale_temp_files(out, list(OUTPUT_FILES)):
+            log.warning("removed %s, left behind by a run that was killed while writing", stale)
         atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_plain(), sort_keys=False))
 
     for epoch in range(start_epoch, cfg.train.epochs):
@@ -214,13 +218,13 @@ def resumable_state(reference: str | Path, cfg: Config, class_names: list[str]) 
             f"{reference}: holds a model but not the training state to resume from (no {', '.join(missing)}); "
             "resume from the last.pt that training writes"
         )
+    build_classifier(state, reference)  # its weights must fit its own config, or say so in one line
     trained = state["config"]["model"]["backbone"]
     if trained != cfg.model.backbone or state["class_names"] != class_names:
         raise CheckpointError(
             f"{reference}: trained as a {trained} on classes {state['class_names']}, but this run is a "
             f"{cfg.model.backbone} on {class_names}; resume with the config and data it was trained on"
         )
-    build_classifier(state, reference)  # the weights must fit, or say so in one line
     return state
 
 

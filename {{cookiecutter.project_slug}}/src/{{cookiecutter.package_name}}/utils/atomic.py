@@ -1,7 +1,9 @@
 """Write files so that a reader sees the old content or the new, never half of one."""
 
+import glob
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +37,23 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> Path:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return path
+
+
+def remove_stale_temp_files(folder: Path, names: list[str]) -> list[Path]:
+    """Delete the temp files that `atomic_write` left in `folder` for these file names when a
+    process died mid-write (`.<name>.<random>.tmp`); nobody else's files. Returns what it removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    stale = [
+        path
+        for name in names
+        for path in folder.glob(f".{glob.escape(name)}.*.tmp")
+        if re.fullmatch(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp", path.name)
+    ]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
