@@ -368,3 +368,43 @@ def test_a_bad_checkpoint_ends_every_command_in_one_line_naming_it(
     }[command]
     line = one_line_error(arguments, capsys)
     assert line.startswith(f"error: {path}: ") and reason in line, line
+
+
+# --- Killed while writing -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_training_killed_while_writing_checkpoints_resumes_exactly_and_leaves_no_temp_file(
+    demo_data, project_root, tmp_path, package_env
+):
+    import time
+
+    def command(out: Path, *extra: str) -> list[str]:
+        settings = [f"data.root={demo_data}", "data.image_size=32", "data.batch_size=8", "data.num_workers=0",
+                    "train.epochs=4", "train.patience=4", "train.device=cpu", "train.precision=fp32",
+                    "train.warmup_epochs=0", f"train.output_dir={out}"]  # fmt: skip
+        config = ["--config", str(project_root / "configs" / "default.yaml")]
+        return [sys.executable, "-m", PACKAGE, "train", *config, *(a for s in settings for a in ("--set", s)), *extra]
+
+    reference = subprocess.run(command(tmp_path / "reference"), env=package_env, capture_output=True, text=True)
+    assert reference.returncode == 0, reference.stderr
+    out, kills_mid_write = tmp_path / "killed", 0
+    for _ in range(3):
+        resume = ["--resume"] if (out / "last.pt").exists() else []
+        process = subprocess.Popen(command(out, *resume), env=package_env, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while process.poll() is None and time.monotonic() < deadline:
+            if list(out.glob(".*.pt.*.tmp")):  # a checkpoint is being written: kill at once
+                process.kill()
+                break
+            time.sleep(0.002)
+        process.wait()
+        kills_mid_write += bool(list(out.glob(".*.pt.*.tmp")))
+    assert kills_mid_write >= 1, "no kill landed while a checkpoint was being written"
+    final = subprocess.run(command(out, "--resume"), env=package_env, capture_output=True, text=True)
+    assert final.returncode == 0, final.stderr
+    assert "left behind by a run that was killed while writing" in final.stderr
+    assert list(out.glob(".*.tmp")) == []
+    finished, expected = (torch.load(p / "last.pt", weights_only=True) for p in (out, tmp_path / "reference"))
+    assert finished["epoch"] == expected["epoch"] == 3
+    assert all(torch.equal(finished["model"][key], expected["model"][key]) for key in expected["model"])

@@ -99,3 +99,25 @@ def test_an_unknown_model_name_lists_the_registered_ones(registry_store, tracked
 def test_only_alias_and_version_references_are_accepted(uri):
     with pytest.raises(MlopsError, match="models:/<name>@<alias> or models:/<name>/<version>"):
         registry.parse_model_uri(uri)
+
+
+def test_a_damaged_registered_checkpoint_ends_predict_in_one_line_naming_the_reference(
+    registry_store, tracked_run, shapes, tmp_path, capsys
+):
+    from {{ cookiecutter.package_name }}.mlops import store
+
+    client = store.client()
+    experiment = client.get_experiment_by_name(tracked_run["experiment"]).experiment_id
+    run_id = client.create_run(experiment).info.run_id
+    folder = tmp_path / registry.MODEL_ARTIFACT
+    folder.mkdir()
+    good = (tracked_run["output"] / "best.pt").read_bytes()
+    (folder / registry.CHECKPOINT_NAME).write_bytes(good[: len(good) // 3])
+    client.log_artifacts(run_id, str(folder), registry.MODEL_ARTIFACT)
+    version = registry.register(run_id, "damaged")
+    image = next((shapes / "val" / "circle").glob("*.jpg"))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(image), "--checkpoint", f"models:/damaged/{version}", "--out", str(tmp_path / "p.csv")])
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert exit_info.value.code == 2
+    assert line.startswith(f"error: models:/damaged/{version}: truncated or corrupt")
