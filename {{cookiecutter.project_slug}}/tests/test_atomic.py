@@ -28,7 +28,12 @@ def test_atomic_writes_get_the_usual_file_mode_not_owner_only(tmp_path):
 
 def test_stale_temp_files_of_our_own_naming_are_removed_and_nobody_elses(tmp_path):
     ours = [tmp_path / ".last.pt.a1b2c3d4.tmp", tmp_path / ".best.pt.zz_99xyz.tmp"]
-    theirs = [tmp_path / ".last.pt.tmp", tmp_path / "last.pt.a1b2c3d4.tmp", tmp_path / ".other.pt.a1b2c3d4.tmp"]
+    theirs = [
+        tmp_path / ".last.pt.tmp",
+        tmp_path / "last.pt.a1b2c3d4.tmp",
+        tmp_path / ".other.pt.a1b2c3d4.tmp",
+        tmp_path / ".last.pt.a1b2c3d4e5.tmp",
+    ]
     for path in [*ours, *theirs, tmp_path / "last.pt"]:
         path.write_bytes(b"x")
     assert sorted(remove_stale_temp_files(tmp_path, ["last.pt", "best.pt"])) == sorted(ours)

@@ -391,15 +391,17 @@ def test_training_killed_while_writing_checkpoints_resumes_exactly_and_leaves_no
     out, kills_mid_write = tmp_path / "killed", 0
     for _ in range(3):
         resume = ["--resume"] if (out / "last.pt").exists() else []
+        left_before = set(out.glob(".*.pt.*.tmp"))
         process = subprocess.Popen(command(out, *resume), env=package_env, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 600
         while process.poll() is None and time.monotonic() < deadline:
-            if list(out.glob(".*.pt.*.tmp")):  # a checkpoint is being written: kill at once
+            # Once a last.pt exists, the next checkpoint this run starts writing is killed at once.
+            if (out / "last.pt").exists() and set(out.glob(".*.pt.*.tmp")) - left_before:
                 process.kill()
                 break
             time.sleep(0.002)
         process.wait()
-        kills_mid_write += bool(list(out.glob(".*.pt.*.tmp")))
+        kills_mid_write += bool(set(out.glob(".*.pt.*.tmp")) - left_before)
     assert kills_mid_write >= 1, "no kill landed while a checkpoint was being written"
     final = subprocess.run(command(out, "--resume"), env=package_env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr

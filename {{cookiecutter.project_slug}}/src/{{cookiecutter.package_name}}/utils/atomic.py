@@ -49,7 +49,7 @@ def remove_stale_temp_files(folder: Path, names: list[str]) -> list[Path]:
         path
         for name in names
         for path in folder.glob(f".{glob.escape(name)}.*.tmp")
-        if re.fullmatch(rf"\.{re.escape(name)}\.[A-Za-z0-9_]{{8}}\.tmp", path.name)
+        if re.fullmatch(r"\." + re.escape(name) + r"\.[a-z0-9_]{8}\.tmp", path.name)  # mkstemp's 8 characters
     ]
     for path in stale:
         path.unlink(missing_ok=True)
