@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BUILD := build
 SLUG := vision-classifier
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test lint docs clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,11 @@ test: venv
 	$(BIN)/python -m pytest
 
 lint: venv
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+	$(BIN)/ruff check hooks scripts tests
+	$(BIN)/ruff format --check hooks scripts tests
+
+docs: venv
+	$(BIN)/python scripts/tier_table.py
 
 clean:
 	rm -rf $(BUILD) $(VENV) .pytest_cache

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-START = "<!-- tier table: rendered by scripts/tier_table.py from cookiecutter.json; edit the JSON, then run make docs -->"
+START = "<!-- tier table: rendered from cookiecutter.json by scripts/tier_table.py (make docs) -->"
 END = "<!-- end of tier table -->"
 
 

@@ -128,8 +128,8 @@ def upgrade_every_tier(root: Path) -> dict[str, Upgrade] | None:
     for tier in TIERS:
         out = root / tier
         context = json.dumps({"tier": tier, "create_venv": False, "init_git": False})
-        created = cruft(root, "create", str(template), "--checkout", old, "--no-input", "--output-dir", str(out),
-                        "--extra-context", context)
+        options = ["--checkout", old, "--no-input", "--output-dir", str(out), "--extra-context", context]
+        created = cruft(root, "create", str(template), *options)
         assert created.returncode == 0, created.stdout + created.stderr
         project = out / "vision-classifier"
         git(project, "init", "--quiet", "--initial-branch=main")

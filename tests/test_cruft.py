@@ -1,8 +1,9 @@
 """cruft round trips on a local git copy of the template: create, diff, update, tier moves, link.
 
 Commit A is the template as it is. Commit B changes a core file, adds a folder to the intermediate
-tier (so beginner projects prune it) and adds a new question with a default. Projects made at A
-are updated to B the way a user would: from a clean git tree, with their own edits committed.
+tier's entry of the tier table (so beginner projects prune it) and adds a new question with a
+default. Projects made at A are updated to B the way a user would: from a clean git tree, with
+their own edits committed.
 """
 
 import json
@@ -40,11 +41,9 @@ def make_commit_b(template: Path) -> str:
     config.write_text(config.read_text().replace("batch_size: 64", "batch_size: 96"))
     (project / PROBE).mkdir()
     (project / PROBE / "README.md").write_text("# Added to the intermediate tier in commit B\n")
-    hook = template / "hooks" / "post_gen_project.py"
-    text, count = re.subn(r'"intermediate": \(', f'"intermediate": ("{PROBE}", ', hook.read_text())
-    assert count == 1
-    hook.write_text(text)
     answers = json.loads((template / "cookiecutter.json").read_text())
+    [intermediate] = [entry for entry in answers["_tiers"] if entry["tier"] == "intermediate"]
+    intermediate["folders"][PROBE] = "a folder added in commit B"
     answers["upgrade_option"] = "default-value"
     answers["__prompts__"]["upgrade_option"] = "A question added in commit B"
     (template / "cookiecutter.json").write_text(json.dumps(answers, indent=2))

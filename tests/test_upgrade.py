@@ -107,8 +107,8 @@ def bake_with_cruft(tmp_path):
     git(template, "init", "--quiet", "--initial-branch=main")
     release.commit_all(template, "template")
     context = json.dumps({"tier": TIERS[0], **QUIET})
-    created = cruft(tmp_path, "create", str(template), "--no-input", "--output-dir", str(tmp_path / "out"),
-                    "--extra-context", context)
+    options = ["--no-input", "--output-dir", str(tmp_path / "out"), "--extra-context", context]
+    created = cruft(tmp_path, "create", str(template), *options)
     assert created.returncode == 0, created.stdout + created.stderr
     project = tmp_path / "out" / "vision-classifier"
     git(project, "init", "--quiet", "--initial-branch=main")

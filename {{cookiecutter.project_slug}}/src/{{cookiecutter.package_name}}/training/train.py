@@ -139,8 +139,8 @@ def _train(
     if cfg.train.compile:  # the step only: checkpoints and validation use the plain model
         wrapped = torch.compile(wrapped)
     if ctx.is_main:
-        for stale in remove_stale_temp_files(out, list(OUTPUT_FILES)):
-            log.warning("removed %s, left behind by a run that was killed while writing", stale)
+        for leftover in remove_stale_temp_files(out, list(OUTPUT_FILES)):
+            log.warning("removed %s, left behind by a run that was killed while writing", leftover)
         atomic_write_text(out / "config.yaml", yaml.safe_dump(cfg.to_plain(), sort_keys=False))
 
     for epoch in range(start_epoch, cfg.train.epochs):
