@@ -6,6 +6,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := build
 SLUG := vision-classifier
+# Test processes (pytest-xdist): each tier's slow tests stay in one process, the tiers spread over them.
+PYTEST_WORKERS ?= 2
 
 .PHONY: venv demo test lint docs clean
 
@@ -24,7 +26,7 @@ demo: venv
 	$(MAKE) -C $(BUILD)/$(SLUG) demo VENV=$(CURDIR)/$(VENV)
 
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: venv
 	$(BIN)/ruff check hooks scripts tests

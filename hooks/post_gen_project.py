@@ -36,9 +36,11 @@ venv/
 # Notebooks
 .ipynb_checkpoints/
 
-# Data and ML artefacts (the folders keep their README)
-/data/*
+# Data and ML artefacts (the folders keep their README, and data/ its DVC pointer files). `?*`, not
+# `*`: DVC's git library reads `/data/*` as ignoring data/ itself and would not find data/*.dvc.
+/data/?*
 !/data/README.md
+!/data/*.dvc
 /models/*
 !/models/README.md
 reports/
@@ -51,6 +53,15 @@ mlruns.db
 mlartifacts/
 .dvc/cache/
 .dvc/tmp/
+dvc_plots/
+backups/
+
+# Node packages (frontend/) and Terraform's working files (infrastructure/terraform/)
+node_modules/
+.terraform/
+*.tfstate
+*.tfstate.*
+*.tfplan
 """
 
 

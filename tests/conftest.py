@@ -26,6 +26,9 @@ POST_GEN = load_hook("post_gen_project")
 # The tier table (`_tiers` in cookiecutter.json): the one list of tiers, lowest first.
 TIER_TABLE = DEFAULTS["_tiers"]
 TIERS = [entry["tier"] for entry in TIER_TABLE]
+# Tests parametrized by tier: each tier's tests run in one pytest-xdist worker (`make test` runs
+# two), which makes that tier's upgraded project once; the tiers spread over the workers.
+BY_TIER = [pytest.param(tier, id=tier, marks=pytest.mark.xdist_group(tier)) for tier in TIERS]
 
 # Answers for bakes in tests: no venv, no git, no install (those are tested on their own).
 QUIET = {"create_venv": False, "init_git": False, "install_dependencies": False}
@@ -75,7 +78,7 @@ def upgrades(tmp_path_factory):
     """
     import release
 
-    found = release.upgrade_every_tier(tmp_path_factory.mktemp("upgrades"))
+    found = release.prepare_upgrades(tmp_path_factory.mktemp("upgrades"))
     if found is None and not release.is_shallow():
         pytest.fail(f"no commit names release {release.previous_release()} in this clone's history")
     return found

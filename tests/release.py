@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import TEMPLATE_ROOT, TIERS, run, tool
+from conftest import TEMPLATE_ROOT, run, tool
 
 IGNORED = shutil.ignore_patterns(".git", ".venv", "build", "__pycache__", ".pytest_cache", ".ruff_cache")
 USER = ["-c", "user.name=User", "-c", "user.email=user@example.com"]
@@ -118,18 +118,24 @@ class Upgrade:
     update: subprocess.CompletedProcess
 
 
-def upgrade_every_tier(root: Path) -> dict[str, Upgrade] | None:
-    """Every tier baked at the previous release, edited, committed and updated; None without history."""
-    old_commit = release_commit(previous_release())
-    if old_commit is None:
-        return None
-    template, old, _ = template_history(root, old_commit)
-    upgrades = {}
-    for tier in TIERS:
-        out = root / tier
+class Upgrades:
+    """`upgrades[tier]`: that tier baked at the previous release, edited, committed and updated, made
+    on first use, so that a test worker (pytest-xdist) makes only the tiers its tests need."""
+
+    def __init__(self, root: Path, template: Path, old: str):
+        self.root, self.template, self.old = root, template, old
+        self.made: dict[str, Upgrade] = {}
+
+    def __getitem__(self, tier: str) -> Upgrade:
+        if tier not in self.made:
+            self.made[tier] = self.upgrade(tier)
+        return self.made[tier]
+
+    def upgrade(self, tier: str) -> Upgrade:
+        out = self.root / tier
         context = json.dumps({"tier": tier, "create_venv": False, "init_git": False})
-        options = ["--checkout", old, "--no-input", "--output-dir", str(out), "--extra-context", context]
-        created = cruft(root, "create", str(template), *options)
+        options = ["--checkout", self.old, "--no-input", "--output-dir", str(out), "--extra-context", context]
+        created = cruft(self.root, "create", str(self.template), *options)
         assert created.returncode == 0, created.stdout + created.stderr
         project = out / "vision-classifier"
         git(project, "init", "--quiet", "--initial-branch=main")
@@ -137,5 +143,13 @@ def upgrade_every_tier(root: Path) -> dict[str, Upgrade] | None:
         make_user_edits(project)
         commit_all(project, "our own changes")
         update = cruft(project, "update", "--skip-apply-ask")
-        upgrades[tier] = Upgrade(tier, project, template, update)
-    return upgrades
+        return Upgrade(tier, project, self.template, update)
+
+
+def prepare_upgrades(root: Path) -> Upgrades | None:
+    """The template's history with the previous release, ready to upgrade any tier; None without it."""
+    old_commit = release_commit(previous_release())
+    if old_commit is None:
+        return None
+    template, old, _ = template_history(root, old_commit)
+    return Upgrades(root, template, old)

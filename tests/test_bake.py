@@ -42,6 +42,7 @@ EXPECTED_CORE = {
     "src/PKG/settings.py",
     "src/PKG/api/__init__.py",
     "src/PKG/api/app.py",
+    "src/PKG/api/body_limit.py",
     "src/PKG/api/dependencies.py",
     "src/PKG/api/errors.py",
     "src/PKG/api/routers/__init__.py",
@@ -101,6 +102,7 @@ EXPECTED_CORE = {
     "tests/test_nvjpeg.py",
     "tests/test_packaging.py",
     "tests/test_predict.py",
+    "tests/test_reliability.py",
     "tests/test_seam.py",
     "tests/test_train.py",
     "tests/test_transforms.py",
@@ -136,6 +138,10 @@ def files_in(root: Path) -> set[str]:
 
 
 def template_files_under(relative: str) -> set[str]:
+    """The template's files at `relative`: the file itself (a tier may name a file, such as a
+    workflow), or every file under the folder."""
+    if (PROJECT_TEMPLATE / relative).is_file():
+        return {relative}
     return {
         f"{relative}/{p.relative_to(PROJECT_TEMPLATE / relative).as_posix()}"
         for p in (PROJECT_TEMPLATE / relative).rglob("*")
@@ -144,9 +150,13 @@ def template_files_under(relative: str) -> set[str]:
 
 
 def expected_files(tier: str, package: str) -> set[str]:
+    """The core, plus every file of the kept tiers except those a higher tier adds inside them
+    (a folder of a higher tier may sit inside a kept tier's folder)."""
     core = {path.replace("PKG", package) for path in EXPECTED_CORE}
-    tiers = set().union(*(template_files_under(path) for path in tier_paths_kept(tier)))
-    return core | {path.replace("{{cookiecutter.package_name}}", package) for path in tiers}
+    kept = set().union(*(template_files_under(path) for path in tier_paths_kept(tier)))
+    higher = [path for name in TIERS[TIERS.index(tier) + 1 :] for path in tier_paths(name)]
+    above = set().union(*(template_files_under(path) for path in higher))
+    return core | {path.replace("{{cookiecutter.package_name}}", package) for path in kept - above}
 
 
 @pytest.fixture(params=MATRIX, ids=lambda a: "-".join(str(v) for v in a.values())[:60])

@@ -35,7 +35,7 @@ def test_readme_tier_table_is_the_one_rendered_from_the_tier_table():
         assert all(f"`{folder}/`" in tier_table.render(TIER_TABLE) for folder in entry["folders"])
 
 
-# Two tier names joined as items of a list: "beginner", "intermediate" / beginner, intermediate / ...
+# Two tier names written as items of a list: quoted or bare, joined by a comma, a slash, "or" or "and".
 TIER_NAME = "|".join(TIERS)
 STRAY_LIST = re.compile(rf"\b({TIER_NAME})\b[\"'`]?\s*(,|/|\bor\b|\band\b)\s*[\"'`]?({TIER_NAME})\b")
 

@@ -5,7 +5,7 @@ import tomllib
 from importlib.metadata import PackageNotFoundError, version
 
 import pytest
-from conftest import TIER_TABLE, TIERS, run
+from conftest import BY_TIER, TIER_TABLE, TIERS, run
 from packaging.requirements import Requirement
 
 
@@ -36,7 +36,7 @@ def tests_added_by(tier: str) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("tier", BY_TIER)
 def test_generated_test_suite_passes_for_each_tier(bake, upgrades, tier):
     """In the project upgraded from the previous release when there is one (it must equal a fresh
     bake but for its user's edits, see test_upgrade.py), else in a fresh bake."""

@@ -107,10 +107,17 @@ def test_the_tier_question_offers_the_tiers_of_the_table_in_its_order():
 
 
 def test_each_table_entry_has_every_key_the_hook_and_templates_read():
-    keys = {"tier", "phase", "folders", "packages", "tests", "paths", "extras", "dev", "planned"}
+    keys = {"tier", "phase", "folders", "packages", "tests", "paths", "extras", "image_extras", "dev", "planned"}
     for entry in TIER_TABLE:
         assert set(entry) == keys, entry["tier"]
         assert not set(entry["folders"]) & set(entry["planned"]), f"{entry['tier']}: a folder is shipped or planned"
+
+
+def test_the_serving_images_install_only_extras_their_tier_declares():
+    declared = set()
+    for entry in TIER_TABLE:
+        declared |= set(entry["extras"])
+        assert set(entry["image_extras"]) <= declared, entry["tier"]
 
 
 def test_prune_removes_whole_folders_and_is_safe_to_repeat(tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import release
-from conftest import QUIET, TEMPLATE_ROOT, TIERS, run
+from conftest import BY_TIER, QUIET, TEMPLATE_ROOT, TIERS, run
 from release import cruft, git
 
 PACKAGE = release.PACKAGE
@@ -33,7 +33,7 @@ def leftovers(project: Path) -> list[str]:
     return rejected + marked
 
 
-@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("tier", BY_TIER)
 def test_cruft_update_from_the_previous_release_merges_without_a_conflict(upgraded, tier):
     upgrade = upgraded[tier]
     assert upgrade.update.returncode == 0, upgrade.update.stdout + upgrade.update.stderr
@@ -44,7 +44,7 @@ def test_cruft_update_from_the_previous_release_merges_without_a_conflict(upgrad
     assert f'version = "{version}"' in (upgrade.project / "pyproject.toml").read_text()
 
 
-@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("tier", BY_TIER)
 def test_every_edit_of_the_user_survives_and_data_and_models_are_untouched(upgraded, tier):
     project = upgraded[tier].project
     assert release.README_LINE in (project / "README.md").read_text()
@@ -57,7 +57,7 @@ def test_every_edit_of_the_user_survives_and_data_and_models_are_untouched(upgra
         assert (project / name).read_bytes() == bytes(range(256)) * (size // 256), name
 
 
-@pytest.mark.parametrize("tier", TIERS)
+@pytest.mark.parametrize("tier", BY_TIER)
 def test_cruft_diff_after_the_upgrade_shows_only_the_users_edits(upgraded, tier):
     project = upgraded[tier].project
     diff = cruft(project, "diff", "--exit-code").stdout

@@ -131,6 +131,25 @@ def live_server(trained_checkpoint) -> str:
 
 
 @pytest.fixture(scope="session")
+def system_program():
+    """Find a program that no Python package brings (kubectl, promtool, a browser...). Without it a
+    test is skipped, saying how to get it; under CI (`CI` set, as GitHub Actions and the template's
+    CI do) it fails instead, so that a missing program never passes unnoticed."""
+
+    def find(names: str | tuple[str, ...], how: str) -> str:
+        for name in (names,) if isinstance(names, str) else names:
+            found = shutil.which(name)
+            if found:
+                return found
+        message = f"{names if isinstance(names, str) else names[0]} is not installed: {how}"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+
+    return find
+
+
+@pytest.fixture(scope="session")
 def dev_tool():
     """Find a command on PATH or next to this Python, where the dev extras install it."""
 

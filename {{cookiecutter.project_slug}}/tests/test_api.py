@@ -1,12 +1,15 @@
 import logging
+import re
 
 import cv2
 import numpy as np
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.api.app import create_app
 from {{ cookiecutter.package_name }}.client import ApiClientError, predict_file
+from {{ cookiecutter.package_name }}.inference.predict import Predictor, weights_version
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +41,22 @@ def test_health_answers_before_the_model_is_loaded_and_ready_does_not(tmp_path):
     assert_error(not_started.post("/v1/predict", files=upload()), 503, "model_not_loaded")
 
 
-def test_ready_lists_the_classes_once_the_model_is_loaded(client):
+def test_ready_names_the_model_and_lists_its_classes_once_it_is_loaded(client, trained_checkpoint):
     response = client.get("/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "classes": ["circle", "cross", "square", "triangle"], "device": "cpu"}
+    body = response.json()
+    assert body["classes"] == ["circle", "cross", "square", "triangle"] and body["device"] == "cpu"
+    assert body["model"]["name"] == str(trained_checkpoint)
+    assert re.fullmatch("[0-9a-f]{12}", body["model"]["version"])
+
+
+def test_the_model_version_follows_the_weights_not_the_backend(trained_checkpoint):
+    onnx = Predictor.from_checkpoint(trained_checkpoint, device="cpu", backend="onnxruntime")
+    eager = Predictor.from_checkpoint(trained_checkpoint, device="cpu", backend="torch")
+    assert onnx.version == eager.version
+    with torch.no_grad():
+        next(iter(eager.model.parameters())).add_(1.0)
+    assert weights_version(eager.model) != onnx.version
 
 
 def test_predict_under_v1_returns_top_k_labels_with_probabilities(client):

@@ -147,3 +147,20 @@ def test_closing_answers_what_is_queued_and_refuses_what_comes_later():
         recorder.release.set()
         assert torch.equal(queued.result(10), torch.full((1, 1), 6.0))
         closing.result(10)
+
+
+def test_the_batcher_counts_the_images_of_each_batch_and_shows_its_queue_depth():
+    recorder = Recorder()
+    batcher = MicroBatcher(recorder, max_batch_size=16)
+    inputs = [torch.full((1, 2), float(i)) for i in range(9)]
+    with ThreadPoolExecutor(len(inputs)) as pool:
+        futures = [pool.submit(batcher, inputs[0])]
+        time.sleep(0.2)  # the first call now holds the model
+        futures += [pool.submit(batcher, x) for x in inputs[1:]]
+        time.sleep(0.2)
+        assert batcher.queue_depth == 8
+        recorder.release.set()
+        for future in futures:
+            future.result(10)
+    batcher.close()
+    assert batcher.batch_sizes == {1: 1, 8: 1} and batcher.queue_depth == 0

@@ -132,6 +132,18 @@ def test_image_is_built_in_one_stage_and_run_from_another_that_copies_only_the_e
 
 
 @pytest.mark.parametrize("flavour", DOCKERFILES)
+def test_image_installs_the_extras_its_build_argument_names_and_pyproject_declares(flavour):
+    builder = next(stage for stage in stages(DOCKERFILES[flavour]) if stage[0][1].endswith(" AS builder"))
+    arguments = dict(args.partition("=")[::2] for keyword, args in builder if keyword == "ARG")
+    section = (PROJECT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[1].split("\n[")[0]
+    declared = re.findall(r"^([a-z_]+) = \[", section, re.MULTILINE)  # tomllib is Python 3.11+
+    named = [extra for extra in arguments["EXTRAS"].split(",") if extra]
+    assert set(named) <= set(declared) - {"dev"}, named
+    installs = [args for keyword, args in builder if keyword == "RUN" and "pip install" in args]
+    assert any('"./${EXTRAS:+[$EXTRAS]}"' in args for args in installs)
+
+
+@pytest.mark.parametrize("flavour", DOCKERFILES)
 def test_image_runs_as_a_non_root_user(flavour):
     user = last(runtime(DOCKERFILES[flavour]), "USER")
     uid = user.split(":")[0]
@@ -175,7 +187,7 @@ def test_cpu_image_takes_pytorch_from_the_cpu_wheel_index():
 
 def test_images_and_ci_use_the_python_version_the_project_requires():
     version = required_python()
-    assert all(stage[0][1].startswith(f"python:{version}-") for stage in stages(DOCKERFILES["cpu"]))
+    assert all(re.match(rf"python:{re.escape(version)}\.\d+-", stage[0][1]) for stage in stages(DOCKERFILES["cpu"]))
     cuda_args = [args for keyword, args in stages(DOCKERFILES["cuda"])[1] if keyword == "ARG"]
     assert f"PYTHON_VERSION={version}" in cuda_args
     assert workflow()["env"]["PYTHON_VERSION"] == version

@@ -8,7 +8,6 @@ header with no pixels; next to valid images in every format and layout the proje
 import io
 import json
 import pickle
-import resource
 import shutil
 import struct
 import subprocess
@@ -260,8 +259,14 @@ def test_an_upload_over_the_limit_is_refused_before_its_body_is_read(trained_che
         async def send(message):
             answer.setdefault("status", message.get("status"))
 
-        scope = {"type": "http", "method": "POST", "path": "/v1/predict", "headers": headers, "query_string": b"",
-                 "http_version": "1.1", "scheme": "http", "server": ("test", 80), "client": ("test", 1), "root_path": ""}  # fmt: skip
+        scope = {"type": "http", "method": "POST", "path": "/v1/predict", "headers": headers, "query_string": b""}
+        scope |= {
+            "http_version": "1.1",
+            "scheme": "http",
+            "server": ("test", 80),
+            "client": ("test", 1),
+            "root_path": "",
+        }
         await app(scope, receive, send)
         return answer["status"], sent
 
@@ -324,7 +329,10 @@ def bad_checkpoints(trained_checkpoint, tmp_path_factory) -> dict[str, tuple[Pat
         return folder / name
 
     three_classes = {**state, "class_names": state["class_names"][:3]}
-    other_backbone = {**state, "config": {**state["config"], "model": {**state["config"]["model"], "backbone": "resnet50"}}}
+    other_backbone = {
+        **state,
+        "config": {**state["config"], "model": {**state["config"]["model"], "backbone": "resnet50"}},
+    }
     return {
         "truncated": (write("truncated.pt", good[: len(good) // 2]), "truncated or corrupt"),
         "empty": (write("empty.pt", b""), "the file is empty"),
@@ -362,9 +370,23 @@ def test_a_bad_checkpoint_ends_every_command_in_one_line_naming_it(
         "evaluate": ["evaluate", "--checkpoint", str(path), "--data", str(demo_data / "val"), "--out", str(tmp_path)],
         "serve": ["serve", "--checkpoint", str(path), "--port", "0"],
         "export": ["export", "--checkpoint", str(path), "--out", str(tmp_path / "export")],
-        "resume": ["train", "--config", str(project_root / "configs" / "default.yaml"), "--resume", str(path),
-                   "--set", f"data.root={demo_data}", "--set", "data.image_size=32", "--set", "data.num_workers=0",
-                   "--set", f"train.output_dir={tmp_path / 'run'}", "--set", "train.device=cpu"],  # fmt: skip
+        "resume": [
+            "train",
+            "--config",
+            str(project_root / "configs" / "default.yaml"),
+            "--resume",
+            str(path),
+            "--set",
+            f"data.root={demo_data}",
+            "--set",
+            "data.image_size=32",
+            "--set",
+            "data.num_workers=0",
+            "--set",
+            f"train.output_dir={tmp_path / 'run'}",
+            "--set",
+            "train.device=cpu",
+        ],  # fmt: skip
     }[command]
     line = one_line_error(arguments, capsys)
     assert line.startswith(f"error: {path}: ") and reason in line, line

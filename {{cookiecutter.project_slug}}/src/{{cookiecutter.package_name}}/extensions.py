@@ -12,6 +12,8 @@ The core calls the functions at the end of this module, at these places:
     training             training_callbacks    observers of a run (tracking, drift profiles)
     checkpoint loading   resolve_checkpoint    a reference such as models:/name@alias -> a local file
     the config loader    config_overlays       mappings laid over the base config (environments)
+    loading a predictor  onnx_graph            a graph a checkpoint carries, run by ONNX Runtime instead
+                                               of the exported fp32 one (an INT8 graph from `quantize`)
     the API              serving_wrappers      wrappers around the serving strategy (or replacements of it)
                          setup_api             routers and middleware
     anywhere             emit                  an event that happened (training finished, a model
@@ -20,7 +22,9 @@ The core calls the functions at the end of this module, at these places:
 Events named so far (an emitter adds its own; listeners ignore names they do not know):
     training_finished   best_accuracy, epochs, output_dir          (core, rank 0, after a run)
     drift_detected      checkpoint, drifted_features, report       (mlops `drift`)
-    model_promoted      name, alias, version, previous             (mlops `promote` and `rollback`)
+    model_promoted      name, alias, version, previous             (mlops `promote`, `rollback`; `retrain`)
+    predictions_written images, unreadable, seconds, out           (core `predict`, after writing its output)
+    validation_failed   report, data, defects (check -> count)     (data_engineering `validate`)
 
 An `extension.py` must import nothing heavy (torch, OpenCV, FastAPI...) at module level: every
 command, `--help` included, loads the installed extensions.
@@ -42,7 +46,15 @@ from typing import Any
 {%- set tier_names = cookiecutter._tiers | map(attribute="tier") | list %}
 {%- set packages = [] %}
 {%- for entry in cookiecutter._tiers[: tier_names.index(cookiecutter.tier) + 1] %}{% for name in entry.packages %}{% set _ = packages.append(name) %}{% endfor %}{% endfor %}
-INSTALLED: tuple[str, ...] = ({% for name in packages %}"{{ name }}"{{ ", " if not loop.last else ("," if loop.length == 1 else "") }}{% endfor %})
+{%- if packages %}
+INSTALLED: tuple[str, ...] = (
+{%- for name in packages %}
+    "{{ name }}",
+{%- endfor %}
+)
+{%- else %}
+INSTALLED: tuple[str, ...] = ()
+{%- endif %}
 
 log = logging.getLogger(__name__)
 _REFERENCE = re.compile(r"^([a-z][a-z0-9+.-]*):/")
@@ -85,6 +97,9 @@ class Extension:
     settings: tuple[type, ...] = ()
     # (event name, details) -> None: hears every `emit`; must not raise (a failure is logged, never fatal)
     on_event: Callable[[str, Mapping[str, Any]], None] | None = None
+    # (checkpoint state) -> a serialised ONNX graph (uint8 images in, logits out) to run on ONNX
+    # Runtime instead of exporting the model's, or None; the extension vouches for its accuracy
+    onnx_graph: Callable[[Mapping[str, Any]], bytes | None] | None = None
     # Environment variables under which the core's tests run untouched by this extension
     # (tests/conftest.py sets them; the extension's own tests set what they need).
     test_environment: Mapping[str, str] = field(default_factory=dict)
@@ -150,6 +165,16 @@ def serving_wrappers(options: Mapping[str, Any]) -> list[Callable]:
         for wrap in [extension.serving(options)]
         if wrap is not None
     ]
+
+
+def onnx_graph(state: Mapping[str, Any]) -> bytes | None:
+    """The graph the first extension that recognises this checkpoint supplies, or None: export as usual."""
+    for extension in installed():
+        if extension.onnx_graph:
+            graph = extension.onnx_graph(state)
+            if graph is not None:
+                return graph
+    return None
 
 
 def setup_api(app: Any, options: Mapping[str, Any]) -> None:

@@ -85,7 +85,9 @@ class DecodeLimits(Settings):
     images are read (training, `predict`, `evaluate`, the API). 50 megapixels is a large camera's
     photo; decoding it takes about 150 MB as RGB."""
 
-    max_image_pixels: int = setting(50_000_000, "largest image accepted, in pixels (width x height)", "MAX_IMAGE_PIXELS")
+    max_image_pixels: int = setting(
+        50_000_000, "largest image accepted, in pixels (width x height)", "MAX_IMAGE_PIXELS"
+    )
     max_image_side: int = setting(20_000, "largest width or height accepted, in pixels", "MAX_IMAGE_SIDE")
 
     def __post_init__(self) -> None:

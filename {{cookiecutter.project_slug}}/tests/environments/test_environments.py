@@ -251,12 +251,13 @@ def test_local_compose_file_is_valid_per_the_compose_spec(assert_valid_per_schem
     assert_valid_per_schema("vendor.compose-spec", COMPOSE)
 
 
-def test_local_compose_runs_the_api_and_an_mlflow_server_both_with_health_checks():
+def test_local_compose_runs_the_api_the_page_and_an_mlflow_server_all_with_health_checks():
     services = compose()["services"]
-    assert {"api", "mlflow"} <= set(services)
+    assert set(services) == {"api", "web", "mlflow"}
     for name, service in services.items():
         assert service["healthcheck"]["test"][0] == "CMD", name
-        assert "/health" in " ".join(service["healthcheck"]["test"]), name
+    for name in ("api", "mlflow"):
+        assert "/health" in " ".join(services[name]["healthcheck"]["test"]), name
     assert services["api"]["depends_on"]["mlflow"]["condition"] == "service_healthy"
 
 
@@ -295,3 +296,18 @@ def test_local_mlflow_is_a_pinned_official_image_with_sqlite_and_artifacts_on_na
     assert volumes == {"mlflow-db": "/mlflow/db", "mlflow-artifacts": "/mlflow/artifacts"}
     assert set(volumes) <= set(spec["volumes"])
     assert any(port.endswith(":5000") for port in mlflow["ports"])
+
+
+def test_local_page_is_built_from_the_project_root_for_the_published_api_and_the_api_allows_its_origin():
+    services = compose()["services"]
+    web, api = services["web"], services["api"]
+    context = (COMPOSE.parent / web["build"]["context"]).resolve()
+    assert context == PROJECT and (context / web["build"]["dockerfile"]).is_file()
+    api_port = re.fullmatch(r"\$\{API_PORT:-(\d+)\}:8000", api["ports"][0])[1]
+    web_port = re.fullmatch(r"\$\{WEB_PORT:-(\d+)\}:8080", web["ports"][0])[1]
+    # Each side names the other's published port, with the same default as the port mapping.
+    assert web["build"]["args"]["VITE_API_URL"] == "http://localhost:${API_PORT:-" + api_port + "}"
+    assert api["environment"]["CORS_ORIGINS"] == "http://localhost:${WEB_PORT:-" + web_port + "}"
+    assert web["depends_on"]["api"]["condition"] == "service_healthy"
+    assert web["read_only"] is True and web["cap_drop"] == ["ALL"]
+    assert read_env_file(COMPOSE.parent / ".env.example")["WEB_PORT"] == web_port

@@ -81,8 +81,9 @@ def create_app(checkpoint: str | Path | None = None, predictor: Predictor | None
     install_error_handlers(app)
     app.include_router(probes.router)
     app.include_router(predict.router, prefix="/v1")
+    # Before the extensions' middleware, which therefore wraps it: its 413 gets their headers (CORS).
+    app.add_middleware(BodyLimit, max_upload_bytes=serve.max_upload_bytes)
     extensions.setup_api(app, options)
-    app.add_middleware(BodyLimit, max_upload_bytes=serve.max_upload_bytes)  # outermost: before any parsing
     return app
 
 

@@ -11,10 +11,18 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class ModelIdentity(BaseModel):
+    """Which model answers: where it was loaded from and a digest of its weights."""
+
+    name: str = Field(description="The checkpoint it was loaded from: a file or a registry reference")
+    version: str = Field(description="First 12 hex digits of a SHA-256 of its weights; changes with them")
+
+
 class Readiness(BaseModel):
     """The model is loaded and takes requests."""
 
     status: Literal["ready"]
+    model: ModelIdentity
     classes: list[str] = Field(description="Labels the model can answer, in training order")
     device: str = Field(description="Where inference runs, e.g. cpu or cuda:0")
 

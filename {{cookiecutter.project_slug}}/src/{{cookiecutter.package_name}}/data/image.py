@@ -92,7 +92,9 @@ def check_image(data: bytes, name: str, limits: DecodeLimits | None = None) -> s
         "MAX_IMAGE_PIXELS and MAX_IMAGE_SIDE raise it)"
     )
     if size is None:
-        raise ImageTooLargeError(f"{name}: the {kind} header claims more than {2 * Image.MAX_IMAGE_PIXELS} pixels, {over}")
+        raise ImageTooLargeError(
+            f"{name}: the {kind} header claims more than {2 * Image.MAX_IMAGE_PIXELS} pixels, {over}"
+        )
     width, height = size
     if width < 1 or height < 1:
         raise ImageDecodeError(f"{name}: the {kind} header says {width}x{height}: no pixels")

@@ -10,6 +10,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -31,6 +32,7 @@ class MicroBatcher:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closing = threading.Lock()  # no request slips in between close()'s stop and its drain
         self._closed = False
+        self.batch_sizes: Counter[int] = Counter()  # images in a batch -> batches run so far (read by metrics)
         self._thread = threading.Thread(target=self._serve, name="micro-batcher", daemon=True)
         self._thread.start()
 
@@ -42,6 +44,11 @@ class MicroBatcher:
                 raise RuntimeError("the micro-batcher is stopped")
             self._queue.put((images, future))
         return future.result()
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting to join a batch now (approximate: the queue moves while it is read)."""
+        return self._queue.qsize()
 
     def close(self) -> None:
         """Answer every request queued so far, then stop the thread; later calls raise."""
@@ -74,6 +81,7 @@ class MicroBatcher:
             self._run_batch(batch)
 
     def _run_batch(self, batch: list[tuple[torch.Tensor, Future]]) -> None:
+        self.batch_sizes[sum(len(images) for images, _ in batch)] += 1
         try:
             outputs = self.run(torch.cat([images for images, _ in batch]))
         except Exception as error:  # every caller in the batch sees the failure; the thread carries on

@@ -36,10 +36,15 @@ def model_fingerprint(model: nn.Module, image_size: int) -> str:
     """Changes with any weight, buffer or layer, the input size, this package or the exporter."""
     versions = [__version__, torch.__version__, *(importlib.metadata.version(p) for p in ("onnx", "onnxscript"))]
     digest = hashlib.sha256(f"{type(model).__qualname__}:{image_size}:{versions}".encode())
+    hash_weights(digest, model)
+    return digest.hexdigest()
+
+
+def hash_weights(digest, model: nn.Module) -> None:
+    """Feed every weight and buffer, with its name, dtype and shape, into `digest`."""
     for name, tensor in model.state_dict().items():
         digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}".encode())
         digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return digest.hexdigest()
 
 
 class OnnxRuntimeModel:

@@ -6,6 +6,7 @@ graph. `Predictor` is what `predict`, `evaluate` and the API run a trained model
 """
 
 import csv
+import hashlib
 import importlib.util
 import io
 import logging
@@ -17,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import extensions
 from ..data.dataset import list_images
 from ..data.loader import eval_batches
 from ..data.preprocessing import Preprocessing
@@ -28,7 +30,7 @@ from ..utils.atomic import atomic_write_json, atomic_write_text
 from ..utils.device import resolve_precision, select_device
 from .batching import MicroBatcher
 from .export import ExportError
-from .onnx_runtime import OnnxRuntimeModel
+from .onnx_runtime import OnnxRuntimeModel, hash_weights
 from .probabilities import class_probabilities, iter_probabilities, top_k
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,17 @@ def resolve_backend(backend: str, device: torch.device, precision: str = "auto")
     return backend
 
 
+def weights_version(model: nn.Module, graph: bytes | None = None) -> str:
+    """The first 12 hex digits of a SHA-256 of what the model computes with (the graph when one is
+    run as it is), so that the API, logs and metrics can say which weights answered."""
+    digest = hashlib.sha256()
+    if graph:
+        digest.update(graph)
+    else:
+        hash_weights(digest, model)
+    return digest.hexdigest()[:12]
+
+
 class Predictor:
     """A trained model on its device, ready for batches of files or in-memory images."""
 
@@ -61,7 +74,13 @@ class Predictor:
         device: torch.device,
         precision: str = "auto",
         backend: str = "auto",
+        graph: bytes | None = None,
+        source: str = "in memory",
     ):
+        """`graph`: an ONNX graph to run on ONNX Runtime as it is, instead of exporting the model's;
+        `source`: where the model came from (a checkpoint file or reference), as the API reports it."""
+        self.source = source
+        self.version = weights_version(model, graph)
         self.device = device
         self.class_names = list(class_names)
         self.preprocessing = preprocessing
@@ -71,7 +90,7 @@ class Predictor:
         self.batcher: MicroBatcher | None = None
         if self.backend == "onnxruntime":
             try:
-                self.model = OnnxRuntimeModel.from_module(model, self.image_size)
+                self.model = OnnxRuntimeModel(graph) if graph else OnnxRuntimeModel.from_module(model, self.image_size)
                 return
             except ExportError as error:
                 if backend != "auto":
@@ -88,7 +107,17 @@ class Predictor:
         """The model of a checkpoint file or reference, with the preprocessing it was trained with."""
         model, state = load_classifier(reference)
         spec = Preprocessing.from_checkpoint(state)
-        return cls(model, state["class_names"], spec, select_device(device), precision, backend)
+        graph = extensions.onnx_graph(state)  # e.g. the INT8 graph a quantized checkpoint carries
+        return cls(
+            model,
+            state["class_names"],
+            spec,
+            select_device(device),
+            precision,
+            backend,
+            graph=graph,
+            source=str(reference),
+        )
 
     def probabilities(self, images: torch.Tensor) -> torch.Tensor:
         """Class probabilities (float32, on the CPU) for a uint8 NxCxHxW batch."""

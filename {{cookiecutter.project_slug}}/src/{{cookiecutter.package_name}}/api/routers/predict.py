@@ -53,16 +53,9 @@ ERRORS = {
 
 
 # The file part: one of the image formats, sent under any of these types (the bytes decide, not the type).
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/bmp", "image/webp", "image/tiff", "application/octet-stream")
 IMAGE_PART = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "encoding": {
-                    "file": {"contentType": "image/jpeg, image/png, image/bmp, image/webp, image/tiff, application/octet-stream"}
-                }
-            }
-        }
-    }
+    "requestBody": {"content": {"multipart/form-data": {"encoding": {"file": {"contentType": ", ".join(IMAGE_TYPES)}}}}}
 }
 
 

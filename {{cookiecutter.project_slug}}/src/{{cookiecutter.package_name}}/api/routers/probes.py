@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from ..dependencies import get_serving
-from ..schemas import ErrorBody, Health, Readiness
+from ..schemas import ErrorBody, Health, ModelIdentity, Readiness
 from ..serving import Serving
 
 router = APIRouter(tags=["probes"])
@@ -20,4 +20,10 @@ async def health() -> Health:
 @router.get("/ready", responses={503: {"model": ErrorBody, "description": "The model is not loaded yet"}})
 async def ready(serving: Annotated[Serving, Depends(get_serving)]) -> Readiness:
     """Readiness: the model is loaded and can take requests."""
-    return Readiness(status="ready", classes=serving.primary.class_names, device=str(serving.primary.device))
+    primary = serving.primary
+    return Readiness(
+        status="ready",
+        model=ModelIdentity(name=primary.source, version=primary.version),
+        classes=primary.class_names,
+        device=str(primary.device),
+    )
