@@ -27,7 +27,7 @@ def test_this_environment_has_every_dependency_the_generated_project_declares(ba
     assert problems == [], "update requirements-dev.txt: " + "; ".join(problems)
 
 
-def tests_added_by(tier: str) -> list[str]:
+def added_tests(tier: str) -> list[str]:
     """Each generated test runs once, at the tier that adds it: the core's whole suite at the lowest
     tier; at every other tier the test folders it adds, and the seam's checks of the import graph."""
     if tier == TIERS[0]:
@@ -41,7 +41,7 @@ def test_generated_test_suite_passes_for_each_tier(bake, upgrades, tier):
     """In the project upgraded from the previous release when there is one (it must equal a fresh
     bake but for its user's edits, see test_upgrade.py), else in a fresh bake."""
     project = upgrades[tier].project if upgrades else bake(tier=tier)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests_added_by(tier)]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *added_tests(tier)]
     result = run(command, project, timeout=1800)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert " passed" in result.stdout.splitlines()[-1]

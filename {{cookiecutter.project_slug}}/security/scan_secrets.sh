@@ -3,17 +3,18 @@
 # security/secrets.baseline does not list as reviewed. Scans git's files in a repository, else the
 # tree without the data, model, run and environment folders. Mark a deliberate test value with
 # `# pragma: allowlist secret` on its line; after reviewing new findings, rewrite the baseline with
-# `security/scan_secrets.sh --update` and commit it.
+# `security/scan_secrets.sh --update` and commit it. `.cruft.json` is left out: the template
+# commits it names are hex digests, not secrets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 detect_secrets=${DETECT_SECRETS:-detect-secrets}
 python=${PYTHON:-python3}
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    mapfile -t files < <(git ls-files | grep -vx 'security/secrets.baseline')
+    mapfile -t files < <(git ls-files | grep -vx -e 'security/secrets.baseline' -e '.cruft.json')
 else
     mapfile -t files < <(find . -type f -not -path './.git/*' -not -path './.venv/*' -not -path './data/*' \
         -not -path './models/*' -not -path './runs/*' -not -path './reports/*' -not -path '*/node_modules/*' \
-        -not -path '*/__pycache__/*' -not -path '*/.pytest_cache/*' -not -path '*/.ruff_cache/*' -not -path './security/secrets.baseline' | sed 's#^\./##' | sort)
+        -not -path '*/__pycache__/*' -not -path '*/.pytest_cache/*' -not -path '*/.ruff_cache/*' -not -path './security/secrets.baseline' -not -path './.cruft.json' | sed 's#^\./##' | sort)
 fi
 found=$(mktemp)
 trap 'rm -f "$found"' EXIT

@@ -83,4 +83,4 @@ def test_every_volume_claim_a_workload_mounts_is_defined_and_every_pod_runs_as_n
         assert used <= claims, key
         assert pod["securityContext"]["runAsNonRoot"] is True, key
         assert container(doc)["securityContext"]["allowPrivilegeEscalation"] is False, key
-        assert re.fullmatch(rf"ghcr\.io/.+/{SLUG}:(cpu|cuda)", container(doc)["image"]), key
+        assert re.fullmatch(rf"ghcr\.io/.+/{SLUG}:(batch|cuda)", container(doc)["image"]), key
