@@ -26,9 +26,14 @@ POST_GEN = load_hook("post_gen_project")
 # The tier table (`_tiers` in cookiecutter.json): the one list of tiers, lowest first.
 TIER_TABLE = DEFAULTS["_tiers"]
 TIERS = [entry["tier"] for entry in TIER_TABLE]
-# Tests parametrized by tier: each tier's tests run in one pytest-xdist worker (`make test` runs
-# two), which makes that tier's upgraded project once; the tiers spread over the workers.
-BY_TIER = [pytest.param(tier, id=tier, marks=pytest.mark.xdist_group(tier)) for tier in TIERS]
+# Tests parametrized by tier run in pytest-xdist groups (`make test` runs two workers): the lowest
+# tier with the highest, the second with the second highest..., so that each pair's generated
+# suites (the core's at the lowest tier, the largest tier folders at the top) take about as long.
+# A worker makes the upgraded project of each tier it runs once (release.Upgrades).
+BY_TIER = [
+    pytest.param(tier, id=tier, marks=pytest.mark.xdist_group(f"tiers-{min(i, len(TIERS) - 1 - i)}"))
+    for i, tier in enumerate(TIERS)
+]
 
 # Answers for bakes in tests: no venv, no git, no install (those are tested on their own).
 QUIET = {"create_venv": False, "init_git": False, "install_dependencies": False}
