@@ -3,6 +3,7 @@
 Everything is small enough for a laptop CPU: 32-pixel images, one epoch, no decode workers.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -101,33 +102,34 @@ def trained_checkpoint(demo_data, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def live_server(trained_checkpoint) -> str:
+def serve_process(trained_checkpoint):
+    """`with serve_process(*flags) as base_url`: `<package> serve` with the tiny trained model and
+    these extra flags, in its own process on a free loopback port, stopped on leaving the block."""
+
+    @contextlib.contextmanager
+    def start(*flags: str):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [sys.executable, "-m", PACKAGE, "serve", "--checkpoint", str(trained_checkpoint), "--device", "cpu"]
+        command += ["--host", "127.0.0.1", "--port", str(port), *flags]
+        server = subprocess.Popen(command, env=subprocess_env(), cwd=PROJECT_ROOT)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(base_url, timeout=120)
+            yield base_url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def live_server(serve_process) -> str:
     """Base URL of `<package> serve` running in its own process on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable,
-        "-m",
-        PACKAGE,
-        "serve",
-        "--checkpoint",
-        str(trained_checkpoint),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--device",
-        "cpu",
-    ]
-    server = subprocess.Popen(command, env=subprocess_env(), cwd=PROJECT_ROOT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, timeout=120)
+    with serve_process() as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -6,18 +6,13 @@ with the reason (and fail under CI: see `system_program` in tests/conftest.py).
 """
 
 import os
-import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.client import wait_until_ready
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = PROJECT_ROOT / "frontend"
-PACKAGE = "{{ cookiecutter.package_name }}"
 MAX_UPLOAD_BYTES = 200_000  # small, so that a test can send a file over the limit quickly
 # A system browser's usual names (after $CHROMIUM_PATH and Playwright's own, see find_browser).
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -64,28 +59,13 @@ def built_page(npm, node_modules, tmp_path_factory) -> Path:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
-def page_server(trained_checkpoint, built_page, package_env) -> str:
+def page_server(serve_process, built_page) -> str:
     """`serve` with the tiny trained model and the built page: one origin for both, as in production.
     Uploads are limited to MAX_UPLOAD_BYTES."""
-    port = free_port()
-    command = [sys.executable, "-m", PACKAGE, "serve", "--checkpoint", str(trained_checkpoint), "--device", "cpu"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--serve-frontend", "--frontend-dist", str(built_page)]
-    command += ["--max-upload-bytes", str(MAX_UPLOAD_BYTES)]
-    server = subprocess.Popen(command, env=package_env, cwd=PROJECT_ROOT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(base_url, timeout=120)
+    flags = ["--serve-frontend", "--frontend-dist", str(built_page), "--max-upload-bytes", str(MAX_UPLOAD_BYTES)]
+    with serve_process(*flags) as base_url:
         yield base_url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def find_browser(playwright, system_program) -> str:
